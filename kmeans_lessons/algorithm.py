@@ -1,0 +1,430 @@
+"""The k-means loop (Lloyd's algorithm): update_centers, kmeans with its history, and KMeans.
+
+Taught in notebook 03 (Old Faithful); the estimator is used from notebook 04 on.
+"""
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import as_samples, check_k, check_labels, check_samples_and_centers
+from .distances import _row_chunks, pairwise_sq_dists
+from .init import INITIALISERS
+
+__all__ = ["update_centers", "kmeans", "KMeansResult", "HalfStep", "KMeans"]
+
+
+# --- the update step -------------------------------------------------------------------------
+
+
+def _cluster_sums(X, labels, k):
+    """Per-cluster sums and sizes: sums (k, d) float64, counts (k,) int.
+
+    Partial sums over chunks of rows are added up in float64, so float32 data do not lose digits
+    over 60 000 additions. Which way of summing is fastest depends on the shape, so there are
+    three, all giving the same sums:
+    """
+    n, d = X.shape
+    counts = np.bincount(labels, minlength=k)
+    sums = np.zeros((k, d))
+    if d <= 8:
+        # Few features: one weighted bincount per feature is a single fast pass each.
+        for j in range(d):
+            sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=k)
+    elif k <= 64:
+        # Few clusters: a one-hot matrix (k, chunk) times the chunk (chunk, d) adds every
+        # cluster's members in one matrix product.
+        cluster_ids = np.arange(k)[:, np.newaxis]
+        for rows in _row_chunks(n):
+            one_hot = (labels[rows] == cluster_ids).astype(X.dtype)
+            sums += one_hot @ X[rows]
+    else:
+        # Many clusters: a one-hot product would cost k times too much, so sort each chunk by
+        # label, making every cluster's members contiguous, and add each run of rows.
+        for rows in _row_chunks(n):
+            chunk_labels = labels[rows]
+            order = np.argsort(chunk_labels, kind="stable")
+            sorted_labels = chunk_labels[order]
+            starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+            sums[sorted_labels[starts]] += np.add.reduceat(X[rows][order], starts, axis=0)
+    return sums, counts
+
+
+def _means(sums, counts, previous):
+    """Mean of each cluster; a cluster with no members keeps its previous centre."""
+    centers = previous.copy()
+    members = counts > 0
+    centers[members] = sums[members] / counts[members, np.newaxis]
+    return centers
+
+
+def update_centers(X, labels, centers):
+    """Move every centre to the mean of the samples assigned to it.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Samples, one per row.
+    labels : int array of shape (n,)
+        Cluster of every sample, values in 0..k-1.
+    centers : array of shape (k, d)
+        The current centres; only used for clusters that have no members.
+
+    Returns
+    -------
+    new_centers : array of shape (k, d)
+        A new array (the inputs are never modified). Row j is the mean of ``X[labels == j]``;
+        an empty cluster keeps its previous centre instead of becoming NaN.
+
+    Taught in notebook 03 (Old Faithful).
+    """
+    X, centers = check_samples_and_centers(X, centers)
+    k = centers.shape[0]
+    labels = check_labels(labels, X.shape[0], k)
+    sums, counts = _cluster_sums(X, labels, k)
+    return _means(sums, counts, centers).astype(X.dtype, copy=False)
+
+
+# --- the loop --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class HalfStep:
+    """One frame of the algorithm for replay: what is drawn after an assign or update step.
+
+    kind : "init", "assign" or "update"
+    centers : (k, d) centres shown; labels : (n,) colours shown (None before the first assign)
+    loss : J of these labels with these centres (None for "init"); iteration : updates so far
+    """
+
+    kind: str
+    centers: np.ndarray
+    labels: object
+    loss: object
+    iteration: int
+
+
+@dataclass(frozen=True, eq=False)
+class KMeansResult:
+    """What :func:`kmeans` returns. Unpacks as ``centers, labels, losses``.
+
+    centers : (k, d) final centres; labels : (n,) assignment to those centres;
+    losses : list of n_iter + 1 floats, losses[t] = J after t updates;
+    n_iter : number of updates; converged : stopped by the tolerance rather than max_iter;
+    center_history : (n_iter + 1, k, d) centres after t updates (None without history);
+    label_history : (n_iter + 1, n) assignment to center_history[t] (None without history).
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    losses: list
+    n_iter: int
+    converged: bool
+    center_history: object = field(default=None, repr=False)
+    label_history: object = field(default=None, repr=False)
+    X: object = field(default=None, repr=False)  # the samples, to price the update half-steps
+
+    def __iter__(self):
+        return iter((self.centers, self.labels, self.losses))
+
+    def half_steps(self):
+        """The run as alternating half-steps, for replaying it one frame at a time.
+
+        Returns a list of :class:`HalfStep`: "init" (initial centres, no colours), then for
+        t = 0, 1, ...: "assign" (centres t, labels t, J(centres t)) and, unless it is the last
+        assignment, "update" (centres t+1 still coloured by labels t, J of those labels with the
+        moved centres — never above the assign step's J).
+        """
+        if self.center_history is None:
+            raise ValueError("this result has no history: run kmeans(..., record_history=True).")
+        steps = [HalfStep("init", self.center_history[0], None, None, 0)]
+        for t in range(self.n_iter + 1):
+            centers, labels = self.center_history[t], self.label_history[t]
+            steps.append(HalfStep("assign", centers, labels, self.losses[t], t))
+            if t < self.n_iter:
+                moved = self.center_history[t + 1]
+                loss = _labelled_loss(self.X, moved, labels)
+                steps.append(HalfStep("update", moved, labels, loss, t + 1))
+        return steps
+
+
+def _labelled_loss(X, centers, labels):
+    """J when sample i is charged to centre labels[i] (not necessarily its nearest)."""
+    diffs = X - centers[labels]
+    return float(np.einsum("ij,ij->", diffs, diffs, dtype=np.float64))
+
+
+def _assign_with_loss(X, C, X_sq_norms):
+    """Nearest centre of every sample and the total loss J, in one pass over X.
+
+    argmin_j ||x - c_j||^2 = argmin_j (||c_j||^2 - 2 x.c_j): ||x||^2 is the same for every
+    centre, so it is added back only for the loss (and only for the winning centre).
+    Returns labels (n,) and J as a float.
+    """
+    if X.shape[1] <= _FEW_FEATURES:
+        return _assign_with_loss_few_features(X, C, X_sq_norms)
+    n = X.shape[0]
+    labels = np.empty(n, dtype=np.intp)
+    loss = 0.0
+    minus_2C_T = -2 * C.T
+    C_sq_norms = np.einsum("ij,ij->i", C, C)
+    for rows in _row_chunks(n):
+        scores = X[rows] @ minus_2C_T  # (chunk, k): one matrix product does the real work
+        scores += C_sq_norms
+        best = scores.argmin(axis=1)
+        labels[rows] = best
+        nearest = np.take_along_axis(scores, best[:, np.newaxis], axis=1).ravel()
+        nearest += X_sq_norms[rows]
+        loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
+    return labels, loss
+
+
+#: Up to this many features the scores are built one feature at a time instead of by a matrix
+#: product: with d = 2 a matrix product is nearly all call overhead.
+_FEW_FEATURES = 8
+#: Chunk size for the few-features path; its rows are tiny, so larger chunks cost little memory
+#: and save per-call overhead.
+_FEW_FEATURES_CHUNK = 32768
+
+
+def _assign_with_loss_few_features(X, C, X_sq_norms):
+    """Same result as :func:`_assign_with_loss`, organised for data with a handful of features.
+
+    Scores are laid out as (k, chunk) so that the minimum over centres is a reduction over the
+    first axis (which NumPy vectorises well), and the label is the first centre reaching it.
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    labels = np.empty(n, dtype=np.intp)
+    loss = 0.0
+    minus_2C = -2 * C
+    C_sq_norms = np.einsum("ij,ij->i", C, C)[:, np.newaxis]
+    for rows in _row_chunks(n, _FEW_FEATURES_CHUNK):
+        X_T = X[rows].T
+        scores = C_sq_norms + minus_2C[:, :1] * X_T[0]
+        for j in range(1, d):
+            scores += minus_2C[:, j:j + 1] * X_T[j]
+        nearest = np.minimum.reduce(scores, axis=0)
+        chunk_labels = labels[rows]
+        chunk_labels[:] = k - 1
+        for j in range(k - 2, -1, -1):  # downwards, so ties end at the lowest index
+            np.copyto(chunk_labels, j, where=scores[j] == nearest)
+        nearest += X_sq_norms[rows]
+        loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
+    return labels, loss
+
+
+def _move_changed(X, old, new, sums, counts):
+    """Update cluster sums for the samples whose label changed from ``old`` to ``new``.
+
+    After the first few iterations only a handful of samples change cluster, so adjusting the
+    sums costs almost nothing compared with summing all of X again.
+    """
+    changed = np.flatnonzero(old != new)
+    k = counts.shape[0]
+    if changed.size > X.shape[0] // 4:
+        return _cluster_sums(X, new, k)
+    if changed.size:
+        moved = X[changed]
+        leaving, leaving_counts = _cluster_sums(moved, old[changed], k)
+        arriving, arriving_counts = _cluster_sums(moved, new[changed], k)
+        sums = sums - leaving + arriving
+        counts = counts - leaving_counts + arriving_counts
+    return sums, counts
+
+
+def _check_loop_settings(max_iter, tol):
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 0:
+        raise ValueError(f"max_iter must be a whole number >= 0, got {max_iter!r}.")
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
+        raise ValueError(f"tol must be a number >= 0 (a relative decrease of J), got {tol!r}.")
+
+
+def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
+    """Lloyd's algorithm from given initial centres.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Samples, one per row. float32 input is computed and returned in float32.
+    init_centers : array of shape (k, d)
+        Starting centres, 1 <= k <= n (see :mod:`kmeans_lessons.init`).
+    max_iter : int, default 100
+        Largest number of update steps.
+    tol : float, default 1e-4
+        Stop after the first update whose relative decrease of J, (J_prev - J) / J, is at most
+        ``tol`` (or when J reaches 0).
+    record_history : bool, default True
+        Keep the centres and labels after every step (for plots and the stepper widget).
+
+    Returns
+    -------
+    result : KMeansResult
+        Unpacks as ``centers (k, d), labels (n,), losses``: ``losses[0]`` is J of the initial
+        centres and one value follows each update; ``labels`` are the assignment to the returned
+        centres. Also carries ``n_iter``, ``converged`` and the history.
+
+    Notes
+    -----
+    The data are shifted to have mean zero first (distances do not change), which keeps the
+    expansion ||x||^2 + ||c||^2 - 2 x.c accurate for data far from the origin. Each iteration
+    makes one pass over X: the assignment of the new centres also yields their loss J.
+
+    Taught in notebook 03 (Old Faithful).
+    """
+    X, C = check_samples_and_centers(X, init_centers)
+    n, k = X.shape[0], C.shape[0]
+    check_k(k, n)
+    _check_loop_settings(max_iter, tol)
+
+    offset = X.mean(axis=0, dtype=np.float64).astype(X.dtype)
+    X_shifted = X - offset
+    C = C - offset
+    X_sq_norms = np.einsum("ij,ij->i", X_shifted, X_shifted)
+
+    labels, loss = _assign_with_loss(X_shifted, C, X_sq_norms)
+    losses = [loss]
+    centers_seen, labels_seen = [C], [labels]
+    sums, counts = _cluster_sums(X_shifted, labels, k)
+    converged = False
+    for _ in range(max_iter):
+        C = _means(sums, counts, C)
+        new_labels, loss = _assign_with_loss(X_shifted, C, X_sq_norms)
+        previous_loss = losses[-1]
+        losses.append(loss)
+        if record_history:
+            centers_seen.append(C)
+            labels_seen.append(new_labels)
+        if loss == 0 or (previous_loss - loss) / loss <= tol:
+            labels = new_labels
+            converged = True
+            break
+        sums, counts = _move_changed(X_shifted, labels, new_labels, sums, counts)
+        labels = new_labels
+
+    history = {}
+    if record_history:
+        history = dict(
+            center_history=np.stack(centers_seen) + offset,
+            label_history=np.stack(labels_seen),
+            X=X,
+        )
+    return KMeansResult(
+        centers=C + offset,
+        labels=labels,
+        losses=losses,
+        n_iter=len(losses) - 1,
+        converged=converged,
+        **history,
+    )
+
+
+# --- the estimator ---------------------------------------------------------------------------
+
+
+class KMeans:
+    """k-means with restarts, with scikit-learn's names so the two can be swapped.
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+    init : {"k-means++", "random", "farthest"} or array of shape (n_clusters, d)
+    n_init : int, default 10
+        Runs from different initial centres; the one with the lowest J is kept. Must be 1 when
+        ``init`` is an array.
+    max_iter : int, default 300
+    tol : float, default 1e-4
+        Relative decrease of J at which a run stops (see :func:`kmeans`).
+    random_state : None, int or numpy.random.Generator
+
+    Attributes (after fit)
+    ----------------------
+    cluster_centers_ : (n_clusters, d); labels_ : (n,); inertia_ : float; n_iter_ : int
+
+    Taught in notebook 04 (Elbow curves).
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=10, max_iter=300, tol=1e-4,
+                 random_state=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def __repr__(self):
+        init = "array" if not isinstance(self.init, str) else repr(self.init)
+        return (f"KMeans(n_clusters={self.n_clusters}, init={init}, n_init={self.n_init}, "
+                f"max_iter={self.max_iter}, tol={self.tol}, random_state={self.random_state!r})")
+
+    def _initial_centers(self, X):
+        """A function rng -> (k, d) initial centres, checked once before any run."""
+        k = check_k(self.n_clusters, X.shape[0])
+        if isinstance(self.init, str):
+            if self.init not in INITIALISERS:
+                raise ValueError(
+                    f"init must be one of {sorted(INITIALISERS)} or an array of shape "
+                    f"({k}, {X.shape[1]}), got {self.init!r}."
+                )
+            chooser = INITIALISERS[self.init]
+            return lambda rng: chooser(X, k, rng)
+        centers = as_samples(self.init, "init")
+        if centers.shape != (k, X.shape[1]):
+            raise ValueError(
+                f"init array has shape {centers.shape}, expected ({k}, {X.shape[1]}): one row "
+                f"per cluster, one column per feature of X."
+            )
+        if self.n_init != 1:
+            raise ValueError(f"init is an array, so every run would be the same: set n_init=1 "
+                             f"(got n_init={self.n_init}).")
+        return lambda rng: centers
+
+    def fit(self, X, y=None):
+        """Run k-means ``n_init`` times on X (n, d) and keep the run with the lowest J."""
+        X = as_samples(X)
+        if isinstance(self.n_init, bool) or not isinstance(self.n_init, numbers.Integral) \
+                or self.n_init < 1:
+            raise ValueError(f"n_init must be a whole number >= 1, got {self.n_init!r}.")
+        initial_centers = self._initial_centers(X)
+        rng = np.random.default_rng(self.random_state)
+        best = None
+        for _ in range(self.n_init):
+            run = kmeans(X, initial_centers(rng), self.max_iter, self.tol, record_history=False)
+            if best is None or run.losses[-1] < best.losses[-1]:
+                best = run
+        self.cluster_centers_ = best.centers
+        self.labels_ = best.labels
+        self.inertia_ = best.losses[-1]
+        self.n_iter_ = best.n_iter
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _check_fitted(self, X):
+        if not hasattr(self, "cluster_centers_"):
+            raise RuntimeError("This KMeans is not fitted yet: call fit(X) first.")
+        X = as_samples(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features but this KMeans was fitted on "
+                             f"{self.n_features_in_}: pass data with the same columns.")
+        return X
+
+    def predict(self, X):
+        """Nearest fitted centre for every row of X (n, d): labels (n,)."""
+        X = self._check_fitted(X)
+        return pairwise_sq_dists(X, self.cluster_centers_).argmin(axis=1)
+
+    def fit_predict(self, X, y=None):
+        """Fit on X (n, d) and return labels_ (n,)."""
+        return self.fit(X).labels_
+
+    def transform(self, X):
+        """Euclidean (not squared) distance of every row of X (n, d) to every centre: (n, k)."""
+        X = self._check_fitted(X)
+        return np.sqrt(pairwise_sq_dists(X, self.cluster_centers_))
+
+    def score(self, X, y=None):
+        """Minus J of X (n, d) with the fitted centres (higher is better, as in scikit-learn)."""
+        X = self._check_fitted(X)
+        return -float(pairwise_sq_dists(X, self.cluster_centers_).min(axis=1).sum())
