@@ -32,10 +32,11 @@ def as_samples(X, name="X"):
         raise TypeError(f"{name} must be a 2-D array of numbers, got {type(X).__name__}.")
     try:
         array = np.asarray(X)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError):
         raise TypeError(
-            f"{name} could not be turned into an array ({error}); pass a 2-D array or a list "
-            f"of equally long rows."
+            f"{name} could not be turned into an array: its rows have different lengths or it "
+            f"holds things that are not numbers. Pass a 2-D array, or a list of rows of the "
+            f"same length."
         ) from None
     if array.dtype == object or not (
         np.issubdtype(array.dtype, np.number) or array.dtype == bool

@@ -14,8 +14,9 @@ __all__ = ["pairwise_sq_dists", "assign", "inertia", "CHUNK_ROWS"]
 CHUNK_ROWS = 4096
 
 
-def _row_chunks(n, chunk_rows=CHUNK_ROWS):
-    """Slices that cover range(n) in blocks of at most ``chunk_rows`` rows."""
+def _row_chunks(n, chunk_rows=None):
+    """Slices that cover range(n) in blocks of at most ``chunk_rows`` (default CHUNK_ROWS) rows."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
     for start in range(0, n, chunk_rows):
         yield slice(start, min(start + chunk_rows, n))
 

@@ -1,0 +1,385 @@
+"""update_centers, kmeans and KMeans: hand cases, scikit-learn agreement, properties, errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.cluster import KMeans as SklearnKMeans
+
+from kmeans_lessons import (
+    KMeans,
+    assign,
+    inertia,
+    init_kmeans_pp,
+    init_random,
+    kmeans,
+    update_centers,
+)
+
+# --- update_centers ---------------------------------------------------------------------------
+
+
+def test_update_moves_each_centre_to_the_mean_of_its_members():
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [10.0, 10.0], [12.0, 14.0]])
+    new = update_centers(X, np.array([0, 0, 1, 1]), np.zeros((2, 2)))
+    np.testing.assert_allclose(new, [[1.0, 0.0], [11.0, 12.0]])
+
+
+def test_empty_cluster_keeps_its_centre():
+    X = np.array([[0.0], [2.0]])
+    centers = np.array([[1.0], [50.0], [-7.0]])
+    new = update_centers(X, np.array([0, 0]), centers)
+    np.testing.assert_array_equal(new, [[1.0], [50.0], [-7.0]])
+    assert not np.isnan(new).any()
+
+
+def test_update_never_mutates_its_inputs():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    labels = np.arange(20) % 4
+    centers = np.zeros((4, 3))
+    copies = X.copy(), labels.copy(), centers.copy()
+    new = update_centers(X, labels, centers)
+    for before, after in zip(copies, (X, labels, centers)):
+        np.testing.assert_array_equal(before, after)
+    assert new is not centers
+
+
+@pytest.mark.parametrize("d, k", [(2, 3), (20, 5), (20, 100)])  # the three summing strategies
+def test_update_agrees_with_masked_means(d, k):
+    rng = np.random.default_rng(d + k)
+    X = rng.normal(size=(5000, d))
+    labels = rng.integers(k, size=5000)
+    expected = np.array([X[labels == j].mean(axis=0) for j in range(k)])
+    np.testing.assert_allclose(update_centers(X, labels, np.zeros((k, d))), expected, rtol=1e-12)
+
+
+def test_update_keeps_float32():
+    X = np.ones((4, 2), dtype=np.float32)
+    assert update_centers(X, np.zeros(4, int), X[:1]).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "labels, error, words",
+    [
+        (np.array([0, 1, 3]), ValueError, "must lie in 0..2"),
+        (np.array([0, -1, 1]), ValueError, "must lie in 0..2"),
+        (np.array([0, 1]), ValueError, r"shape \(3,\)"),
+        (np.array([[0, 1, 2]]), ValueError, r"shape \(3,\)"),
+        (np.array([0.5, 1, 2]), TypeError, "whole numbers"),
+    ],
+)
+def test_update_rejects_bad_labels(labels, error, words):
+    with pytest.raises(error, match=words):
+        update_centers(np.zeros((3, 2)), labels, np.zeros((3, 2)))
+
+
+# --- kmeans: hand cases and the stopping rule ----------------------------------------------------
+
+
+def test_two_obvious_groups_by_hand():
+    X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    centers, labels, losses = kmeans(X, np.array([[0.0], [1.0]]))
+    np.testing.assert_allclose(centers, [[0.5], [10.5]])
+    np.testing.assert_array_equal(labels, [0, 0, 1, 1])
+    # J(C0) = 0 + 0 + 81 + 100. Update 1: centres 0 and 22/3, the sample at 1 moves to centre 0:
+    # J = 0 + 1 + (8/3)^2 + (11/3)^2. Update 2: centres 0.5 and 10.5, J = 4 * 0.25. Update 3
+    # changes nothing, a relative decrease of 0 <= tol, so the loop stops.
+    assert losses == pytest.approx([181.0, 1 + 64 / 9 + 121 / 9, 1.0, 1.0])
+
+
+def test_losses_start_with_the_initial_centres_and_never_increase(faithful):
+    C0 = init_random(faithful, 3, np.random.default_rng(3))
+    result = kmeans(faithful, C0, tol=0)
+    assert result.losses[0] == pytest.approx(inertia(faithful, C0))
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(result.losses, result.losses[1:]))
+    assert len(result.losses) == result.n_iter + 1
+
+
+def test_stops_after_the_first_small_relative_decrease(faithful):
+    C0 = init_random(faithful, 2, np.random.default_rng(0))
+    full = kmeans(faithful, C0, tol=0, max_iter=100).losses
+    tol = 0.05
+    result = kmeans(faithful, C0, tol=tol)
+    decreases = [(a - b) / b for a, b in zip(full, full[1:])]
+    first_small = next(i for i, r in enumerate(decreases) if r <= tol)
+    assert result.n_iter == first_small + 1
+    assert result.losses == pytest.approx(full[: first_small + 2])
+    assert result.converged
+
+
+def test_max_iter_caps_the_updates(faithful):
+    C0 = init_random(faithful, 4, np.random.default_rng(1))
+    result = kmeans(faithful, C0, max_iter=2, tol=0)
+    assert result.n_iter == 2 and len(result.losses) == 3 and not result.converged
+
+
+def test_max_iter_zero_returns_the_assignment_to_the_initial_centres(faithful):
+    C0 = init_random(faithful, 3, np.random.default_rng(1))
+    centers, labels, losses = kmeans(faithful, C0, max_iter=0)
+    np.testing.assert_array_equal(centers, C0)
+    np.testing.assert_array_equal(labels, assign(faithful, C0))
+
+
+def test_returned_labels_belong_to_the_returned_centres(faithful):
+    C0 = init_random(faithful, 5, np.random.default_rng(2))
+    centers, labels, losses = kmeans(faithful, C0, max_iter=3, tol=0)
+    np.testing.assert_array_equal(labels, assign(faithful, centers))
+    assert losses[-1] == pytest.approx(inertia(faithful, centers))
+
+
+def test_k_equal_one_gives_the_mean():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    centers, labels, losses = kmeans(X, X[:1])
+    np.testing.assert_allclose(centers[0], X.mean(axis=0))
+    assert (labels == 0).all()
+
+
+def test_zero_loss_stops_after_the_first_update():
+    X = np.array([[1.0, 1.0], [1.0, 1.0], [5.0, 5.0]])
+    result = kmeans(X, np.array([[1.0, 1.0], [5.0, 5.0]]))
+    assert result.losses == [0.0, 0.0] and result.n_iter == 1 and result.converged
+
+
+def test_a_centre_that_loses_all_members_stays_put():
+    X = np.array([[0.0], [1.0], [2.0]])
+    C0 = np.array([[1.0], [100.0]])
+    centers, labels, _ = kmeans(X, C0)
+    assert centers[1, 0] == 100.0 and (labels == 0).all()
+
+
+def test_float32_in_float32_out():
+    X = np.random.default_rng(0).random((100, 5), dtype=np.float32)
+    result = kmeans(X, X[:3])
+    assert result.centers.dtype == np.float32
+    assert result.center_history.dtype == np.float32
+
+
+def test_far_from_origin_data_cluster_like_centred_data(faithful):
+    C0 = init_random(faithful, 2, np.random.default_rng(0))
+    near = kmeans(faithful, C0)
+    far = kmeans(faithful + 1e7, C0 + 1e7)
+    np.testing.assert_array_equal(near.labels, far.labels)
+    np.testing.assert_allclose(far.centers - 1e7, near.centers, atol=1e-6)
+
+
+# --- history and half-steps ---------------------------------------------------------------------
+
+
+def test_history_records_centres_and_labels_after_every_update(faithful):
+    C0 = init_random(faithful, 3, np.random.default_rng(5))
+    result = kmeans(faithful, C0, tol=0)
+    T = result.n_iter
+    assert result.center_history.shape == (T + 1, 3, 2)
+    assert result.label_history.shape == (T + 1, 272)
+    np.testing.assert_array_equal(result.center_history[0], C0)
+    for t in range(T + 1):
+        np.testing.assert_array_equal(result.label_history[t],
+                                      assign(faithful, result.center_history[t]))
+        assert result.losses[t] == pytest.approx(inertia(faithful, result.center_history[t]))
+    for t in range(T):
+        np.testing.assert_allclose(
+            result.center_history[t + 1],
+            update_centers(faithful, result.label_history[t], result.center_history[t]))
+
+
+def test_half_steps_alternate_assign_and_update(faithful):
+    C0 = init_random(faithful, 2, np.random.default_rng(0))
+    result = kmeans(faithful, C0)
+    steps = result.half_steps()
+    kinds = [s.kind for s in steps]
+    assert kinds[0] == "init" and steps[0].labels is None
+    assert kinds[1:] == ["assign", "update"] * result.n_iter + ["assign"]
+    for before, after in zip(steps[1::2], steps[2::2]):
+        assert after.loss <= before.loss + 1e-9  # moving centres to the means never costs
+        np.testing.assert_array_equal(after.labels, before.labels)
+
+
+def test_history_can_be_skipped(faithful):
+    result = kmeans(faithful, faithful[:2], record_history=False)
+    assert result.center_history is None and result.label_history is None
+    with pytest.raises(ValueError, match="record_history=True"):
+        result.half_steps()
+
+
+# --- agreement with scikit-learn -----------------------------------------------------------------
+
+
+def sklearn_lloyd(X, C0, max_iter=300):
+    return SklearnKMeans(len(C0), init=C0, n_init=1, algorithm="lloyd", tol=0,
+                         max_iter=max_iter).fit(X)
+
+
+@pytest.mark.parametrize("k", [2, 3, 6])
+def test_matches_sklearn_on_old_faithful(faithful, k):
+    C0 = init_kmeans_pp(faithful, k, np.random.default_rng(k))
+    ours = kmeans(faithful, C0, max_iter=300, tol=0)
+    theirs = sklearn_lloyd(faithful, C0)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    np.testing.assert_allclose(ours.centers, theirs.cluster_centers_, rtol=0, atol=1e-8)
+    assert ours.losses[-1] == pytest.approx(theirs.inertia_, rel=1e-10)
+
+
+@pytest.mark.parametrize("k", [10, 30])
+def test_matches_sklearn_on_the_8x8_digits(digits, k):
+    C0 = init_kmeans_pp(digits, k, np.random.default_rng(0))
+    ours = kmeans(digits, C0, max_iter=300, tol=0)
+    theirs = sklearn_lloyd(digits, C0)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    np.testing.assert_allclose(ours.centers, theirs.cluster_centers_, rtol=0, atol=1e-8)
+
+
+def test_matches_sklearn_on_an_mnist_subset(mnist_subset):
+    C0 = init_kmeans_pp(mnist_subset, 10, np.random.default_rng(0))
+    ours = kmeans(mnist_subset, C0, max_iter=300, tol=0)
+    theirs = sklearn_lloyd(mnist_subset, C0)
+    np.testing.assert_array_equal(ours.labels, theirs.labels_)
+    np.testing.assert_allclose(ours.centers, theirs.cluster_centers_, rtol=0, atol=1e-8)
+
+
+def test_matches_sklearn_in_float32(digits, mnist_subset=None):
+    X = digits.astype(np.float32) / 16
+    C0 = init_kmeans_pp(X, 10, np.random.default_rng(1))
+    ours = kmeans(X, C0, max_iter=300, tol=0)
+    theirs = sklearn_lloyd(X, C0)
+    assert ours.centers.dtype == np.float32 and ours.labels.shape == theirs.labels_.shape
+    assert (ours.labels == theirs.labels_).mean() >= 0.99
+    np.testing.assert_allclose(ours.centers, theirs.cluster_centers_, rtol=0, atol=1e-5)
+    assert ours.losses[-1] == pytest.approx(theirs.inertia_, rel=1e-4)
+
+
+def test_matches_sklearn_in_float32_on_mnist(mnist_subset):
+    X = mnist_subset.astype(np.float32)
+    C0 = init_kmeans_pp(X, 10, np.random.default_rng(2))
+    ours = kmeans(X, C0, max_iter=300, tol=0)
+    theirs = sklearn_lloyd(X, C0)
+    assert (ours.labels == theirs.labels_).mean() >= 0.99
+    np.testing.assert_allclose(ours.centers, theirs.cluster_centers_, rtol=0, atol=1e-5)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+def small_problems():
+    """Data (n, d) with 1 <= k <= n initial centres taken from its rows."""
+    return st.integers(1, 4).flatmap(lambda d: st.integers(2, 40).flatmap(lambda n: st.tuples(
+        arrays(np.float64, (n, d), elements=st.floats(-100, 100, allow_nan=False)),
+        st.lists(st.integers(0, n - 1), min_size=1, max_size=min(n, 6), unique=True),
+    )))
+
+
+@given(small_problems())
+def test_property_loss_never_increases(problem):
+    X, rows = problem
+    losses = kmeans(X, X[rows], tol=0).losses
+    assert all(b <= a + 1e-9 * max(1.0, a) for a, b in zip(losses, losses[1:]))
+
+
+@given(small_problems())
+def test_property_converged_result_is_a_fixed_point(problem):
+    X, rows = problem
+    result = kmeans(X, X[rows], tol=0, max_iter=500)
+    if result.converged:
+        again = update_centers(X, result.labels, result.centers)
+        np.testing.assert_allclose(again, result.centers, rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(assign(X, result.centers), result.labels)
+
+
+@given(small_problems(), st.randoms(use_true_random=False))
+def test_property_row_order_does_not_matter(problem, random):
+    X, rows = problem
+    order = list(range(len(X)))
+    random.shuffle(order)
+    order = np.array(order)
+    a = kmeans(X, X[rows], tol=0)
+    b = kmeans(X[order], X[rows], tol=0)
+    np.testing.assert_allclose(b.centers, a.centers, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(b.labels, a.labels[order])
+
+
+# --- kmeans errors -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(init_centers=np.zeros((2, 3))), ValueError, "C has 3 columns but X has 2"),
+        (dict(init_centers=np.zeros((6, 2))), ValueError, "larger than the number of samples"),
+        (dict(init_centers=np.zeros((2, 2)), max_iter=-1), ValueError, "max_iter"),
+        (dict(init_centers=np.zeros((2, 2)), max_iter=2.5), ValueError, "max_iter"),
+        (dict(init_centers=np.zeros((2, 2)), tol=-0.1), ValueError, "tol"),
+        (dict(init_centers=np.zeros((2, 2)), tol=float("nan")), ValueError, "tol"),
+        (dict(init_centers=np.array([[np.nan, 0], [0, 0]])), ValueError, "NaN"),
+    ],
+)
+def test_kmeans_rejects_bad_arguments(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        kmeans(np.zeros((5, 2)), **kwargs)
+
+
+# --- the KMeans estimator ---------------------------------------------------------------------
+
+
+def test_estimator_keeps_the_best_of_its_restarts(faithful):
+    model = KMeans(4, init="random", n_init=8, random_state=0).fit(faithful)
+    singles = [KMeans(4, init="random", n_init=1, random_state=s).fit(faithful).inertia_
+               for s in range(8)]
+    assert model.inertia_ <= min(singles) + 1e-9 or model.inertia_ <= np.median(singles)
+    rng = np.random.default_rng(0)
+    runs = [kmeans(faithful, init_random(faithful, 4, rng), 300, 1e-4, record_history=False)
+            for _ in range(8)]
+    assert model.inertia_ == pytest.approx(min(r.losses[-1] for r in runs))
+
+
+def test_estimator_attributes_and_methods(faithful):
+    model = KMeans(2, random_state=1, n_init=3)
+    labels = model.fit_predict(faithful)
+    assert model.cluster_centers_.shape == (2, 2)
+    np.testing.assert_array_equal(labels, model.labels_)
+    np.testing.assert_array_equal(model.predict(faithful), labels)
+    distances = model.transform(faithful)
+    np.testing.assert_allclose(distances ** 2,
+                               ((faithful[:, None] - model.cluster_centers_) ** 2).sum(-1))
+    assert model.inertia_ == pytest.approx(inertia(faithful, model.cluster_centers_))
+    assert model.score(faithful) == pytest.approx(-model.inertia_)
+    assert model.n_iter_ >= 1
+
+
+def test_estimator_is_reproducible_and_matches_sklearn_from_the_same_start(digits):
+    a = KMeans(10, random_state=3, n_init=2).fit(digits)
+    b = KMeans(10, random_state=3, n_init=2).fit(digits)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    C0 = init_kmeans_pp(digits, 10, np.random.default_rng(4))
+    ours = KMeans(10, init=C0, n_init=1, tol=0).fit(digits)
+    theirs = SklearnKMeans(10, init=C0, n_init=1, algorithm="lloyd", tol=0).fit(digits)
+    np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random", "farthest"])
+def test_every_named_init_runs(faithful, init):
+    model = KMeans(3, init=init, n_init=2, random_state=0).fit(faithful)
+    assert model.cluster_centers_.shape == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "model, error, words",
+    [
+        (KMeans(3, init="kmeans++"), ValueError, "init must be one of"),
+        (KMeans(3, init=np.zeros((2, 2)), n_init=1), ValueError, r"expected \(3, 2\)"),
+        (KMeans(3, init=np.zeros((3, 2)), n_init=5), ValueError, "n_init=1"),
+        (KMeans(3, n_init=0), ValueError, "n_init"),
+        (KMeans(0), ValueError, "at least 1"),
+        (KMeans(300), ValueError, "larger than the number of samples"),
+    ],
+)
+def test_estimator_rejects_bad_settings(faithful, model, error, words):
+    with pytest.raises(error, match=words):
+        model.fit(faithful)
+
+
+def test_estimator_must_be_fitted_and_fed_the_same_features(faithful):
+    with pytest.raises(RuntimeError, match="call fit"):
+        KMeans(2).predict(faithful)
+    model = KMeans(2, n_init=1, random_state=0).fit(faithful)
+    with pytest.raises(ValueError, match="3 features but this KMeans was fitted on 2"):
+        model.predict(np.zeros((4, 3)))

@@ -1,0 +1,128 @@
+"""pairwise_sq_dists, assign and inertia: hand-computed values, accuracy, memory, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from kmeans_lessons import assign, inertia, pairwise_sq_dists
+from kmeans_lessons import distances
+
+
+def test_distances_match_a_hand_computed_table():
+    X = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0]])
+    C = np.array([[0.0, 0.0], [3.0, 0.0]])
+    expected = np.array([[0.0, 9.0], [25.0, 16.0], [2.0, 5.0]])
+    np.testing.assert_allclose(pairwise_sq_dists(X, C), expected, atol=1e-12)
+
+
+def test_distances_have_shape_n_by_k():
+    X = np.zeros((7, 3))
+    C = np.ones((2, 3))
+    assert pairwise_sq_dists(X, C).shape == (7, 2)
+
+
+def test_distances_stay_accurate_far_from_the_origin():
+    # ||x||^2 is about 1e16 here; the naive expansion would lose every digit of a distance of 1.
+    X = np.array([[1e8, 1e8], [1e8 + 1, 1e8]])
+    C = np.array([[1e8, 1e8]])
+    np.testing.assert_allclose(pairwise_sq_dists(X, C), [[0.0], [1.0]], atol=1e-6)
+
+
+def test_distances_of_identical_points_are_zero_never_negative():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 30)) * 1e3
+    D = pairwise_sq_dists(X, X)
+    assert (D >= 0).all()
+    np.testing.assert_allclose(np.diag(D), 0, atol=1e-6)
+
+
+def test_float32_stays_float32_and_float64_wins_when_mixed():
+    X = np.ones((3, 2), dtype=np.float32)
+    assert pairwise_sq_dists(X, X[:1]).dtype == np.float32
+    assert pairwise_sq_dists(X, X[:1].astype(np.float64)).dtype == np.float64
+
+
+def test_integer_and_list_input_are_accepted():
+    D = pairwise_sq_dists([[0, 0], [2, 0]], [[1, 0]])
+    np.testing.assert_array_equal(D, [[1.0], [1.0]])
+
+
+def test_rows_are_processed_in_chunks_with_the_same_result(monkeypatch):
+    rng = np.random.default_rng(1)
+    X, C = rng.normal(size=(50, 4)), rng.normal(size=(3, 4))
+    whole = pairwise_sq_dists(X, C)
+    seen = []
+    real_block = distances._sq_dists_block
+
+    def spy(block, *args):
+        seen.append(block.shape[0])
+        return real_block(block, *args)
+
+    monkeypatch.setattr(distances, "CHUNK_ROWS", 8)
+    monkeypatch.setattr(distances, "_sq_dists_block", spy)
+    np.testing.assert_allclose(pairwise_sq_dists(X, C), whole)
+    assert max(seen) == 8 and sum(seen) == 50
+
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, width=64)
+
+
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(1, 4)), elements=finite),
+    st.integers(1, 5),
+    st.data(),
+)
+def test_distances_equal_the_direct_definition(X, k, data):
+    C = data.draw(arrays(np.float64, (k, X.shape[1]), elements=finite))
+    direct = ((X[:, np.newaxis, :] - C[np.newaxis, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_allclose(pairwise_sq_dists(X, C), direct, rtol=1e-9, atol=1e-6)
+
+
+def test_assign_picks_the_nearest_centre():
+    X = np.array([[0.0], [0.9], [2.2], [10.0]])
+    C = np.array([[0.0], [2.0], [9.0]])
+    np.testing.assert_array_equal(assign(X, C), [0, 0, 1, 2])
+
+
+def test_assign_breaks_ties_towards_the_lower_index():
+    X = np.array([[1.0, 0.0]])
+    C = np.array([[2.0, 0.0], [0.0, 0.0], [1.0, 1.0]])  # all three at distance 1
+    assert assign(X, C)[0] == 0
+
+
+def test_assign_returns_integers():
+    assert np.issubdtype(assign(np.zeros((3, 2)), np.zeros((1, 2))).dtype, np.integer)
+
+
+def test_inertia_is_the_sum_of_nearest_squared_distances():
+    X = np.array([[0.0, 0.0], [0.0, 2.0], [5.0, 5.0]])
+    C = np.array([[0.0, 1.0], [5.0, 6.0]])
+    assert inertia(X, C) == pytest.approx(1.0 + 1.0 + 1.0)
+    assert isinstance(inertia(X, C), float)
+
+
+def test_inertia_is_zero_when_every_sample_is_a_centre():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert inertia(X, X) == 0.0
+
+
+@pytest.mark.parametrize("fn", [pairwise_sq_dists, assign, inertia])
+@pytest.mark.parametrize(
+    "X, C, error, words",
+    [
+        (np.zeros((4, 2)), np.zeros((3, 3)), ValueError, "C has 3 columns but X has 2"),
+        (np.zeros(4), np.zeros((3, 1)), ValueError, "reshape(-1, 1)"),
+        (np.zeros((4, 2, 1)), np.zeros((3, 2)), ValueError, "must be 2-D"),
+        (np.zeros((0, 2)), np.zeros((3, 2)), ValueError, "empty"),
+        (np.array([[0.0, np.nan]]), np.zeros((1, 2)), ValueError, "NaN or infinity"),
+        (np.zeros((2, 2)), np.array([[np.inf, 0.0]]), ValueError, "NaN or infinity"),
+        ([[1, 2], [3]], np.zeros((1, 2)), TypeError, "rows of the same length"),
+        (np.array([["a", "b"]]), np.zeros((1, 2)), TypeError, "must hold numbers"),
+        (None, np.zeros((1, 2)), TypeError, "2-D array of numbers"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(fn, X, C, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        fn(X, C)
