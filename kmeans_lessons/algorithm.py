@@ -183,16 +183,18 @@ def _assign_with_loss(X, C, X_sq_norms):
 #: Up to this many features the scores are built one feature at a time instead of by a matrix
 #: product: with d = 2 a matrix product is nearly all call overhead.
 _FEW_FEATURES = 8
-#: Chunk size for the few-features path; its rows are tiny, so larger chunks cost little memory
-#: and save per-call overhead.
-_FEW_FEATURES_CHUNK = 32768
+#: Scores kept at once on the few-features path: about 128k numbers (512 KB in float32) keeps
+#: the temporaries in cache and below the size at which every allocation maps fresh pages.
+_FEW_FEATURES_SCORES = 2**17
 
 
 def _assign_with_loss_few_features(X, C, X_sq_norms):
     """Same result as :func:`_assign_with_loss`, organised for data with a handful of features.
 
-    Scores are laid out as (k, chunk) so that the minimum over centres is a reduction over the
-    first axis (which NumPy vectorises well), and the label is the first centre reaching it.
+    Scores are laid out as (k, chunk) so that the minimum over centres is a fast reduction over
+    the first axis. The label is then the number of centres in front of the first one that
+    reaches the minimum, counted with cheap one-byte comparisons (``argmin`` along a short axis
+    costs far more per sample). Counting from the front sends ties to the lowest index.
     """
     n, d = X.shape
     k = C.shape[0]
@@ -200,16 +202,19 @@ def _assign_with_loss_few_features(X, C, X_sq_norms):
     loss = 0.0
     minus_2C = -2 * C
     C_sq_norms = np.einsum("ij,ij->i", C, C)[:, np.newaxis]
-    for rows in _row_chunks(n, _FEW_FEATURES_CHUNK):
-        X_T = X[rows].T
+    count_type = np.min_scalar_type(k)
+    for rows in _row_chunks(n, max(256, _FEW_FEATURES_SCORES // k)):
+        X_T = X[rows].T  # (d, chunk); each feature is contiguous when X is column-major
         scores = C_sq_norms + minus_2C[:, :1] * X_T[0]
         for j in range(1, d):
             scores += minus_2C[:, j:j + 1] * X_T[j]
         nearest = np.minimum.reduce(scores, axis=0)
-        chunk_labels = labels[rows]
-        chunk_labels[:] = k - 1
-        for j in range(k - 2, -1, -1):  # downwards, so ties end at the lowest index
-            np.copyto(chunk_labels, j, where=scores[j] == nearest)
+        not_reached = scores[0] != nearest
+        in_front = not_reached.astype(count_type)
+        for j in range(1, k - 1):
+            not_reached &= scores[j] != nearest
+            in_front += not_reached
+        labels[rows] = in_front
         nearest += X_sq_norms[rows]
         loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
     return labels, loss
@@ -218,20 +223,39 @@ def _assign_with_loss_few_features(X, C, X_sq_norms):
 def _move_changed(X, old, new, sums, counts):
     """Update cluster sums for the samples whose label changed from ``old`` to ``new``.
 
-    After the first few iterations only a handful of samples change cluster, so adjusting the
-    sums costs almost nothing compared with summing all of X again.
+    After the first few iterations only a few samples change cluster, so adjusting the sums
+    costs far less than summing all of X again: each mover is subtracted from its old cluster
+    and added to its new one.
     """
     changed = np.flatnonzero(old != new)
     k = counts.shape[0]
     if changed.size > X.shape[0] // 4:
         return _cluster_sums(X, new, k)
-    if changed.size:
-        moved = X[changed]
-        leaving, leaving_counts = _cluster_sums(moved, old[changed], k)
-        arriving, arriving_counts = _cluster_sums(moved, new[changed], k)
-        sums = sums - leaving + arriving
-        counts = counts - leaving_counts + arriving_counts
-    return sums, counts
+    movers = X[changed]
+    leaving, leaving_counts = _cluster_sums(movers, old[changed], k)
+    arriving, arriving_counts = _cluster_sums(movers, new[changed], k)
+    return sums - leaving + arriving, counts - leaving_counts + arriving_counts
+
+
+def _near_origin(X):
+    """X (n, d) moved near the origin if need be: returns (X - offset, offset (d,), row norms (n,)).
+
+    The expansion ||x||^2 + ||c||^2 - 2 x.c loses digits when the data sit far from the origin
+    compared with their spread, so then the mean is subtracted (which costs a copy of X).
+    Data already within a few standard deviations of the origin are used as they are.
+    """
+    offset = np.zeros(X.shape[1], dtype=X.dtype)
+    X_sq_norms = np.einsum("ij,ij->i", X, X)
+    mean = X.mean(axis=0)
+    mean_sq_norm = float(mean @ mean)
+    spread = float(X_sq_norms.mean()) - mean_sq_norm  # mean squared distance to the mean
+    if mean_sq_norm > 16 * spread:
+        offset = mean
+        X = X - offset
+        X_sq_norms = np.einsum("ij,ij->i", X, X)
+    if X.shape[1] <= _FEW_FEATURES:
+        X = np.asfortranarray(X)  # the few-features path reads one column at a time
+    return X, offset, X_sq_norms
 
 
 def _check_loop_settings(max_iter, tol):
@@ -278,10 +302,8 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
     check_k(k, n)
     _check_loop_settings(max_iter, tol)
 
-    offset = X.mean(axis=0, dtype=np.float64).astype(X.dtype)
-    X_shifted = X - offset
+    X_shifted, offset, X_sq_norms = _near_origin(X)
     C = C - offset
-    X_sq_norms = np.einsum("ij,ij->i", X_shifted, X_shifted)
 
     labels, loss = _assign_with_loss(X_shifted, C, X_sq_norms)
     losses = [loss]
