@@ -1,8 +1,11 @@
 """kmeans-lessons: the helper package of an interactive course on k-means clustering.
 
 The public names below are what the notebooks import. Each says in its docstring which notebook
-teaches it.
+teaches it. The reference library is imported at once; the heavier parts (grading, data loaders,
+widgets, the text model) load on first use, so ``import kmeans_lessons`` stays quick.
 """
+
+import importlib
 
 from .algorithm import KMeans, KMeansResult, kmeans, update_centers
 from .distances import assign, inertia, pairwise_sq_dists
@@ -10,6 +13,21 @@ from .init import init_farthest, init_kmeans_pp, init_random
 from .metrics import contingency_matrix, purity, standardize
 
 __version__ = "0.1.0"
+
+# name -> submodule that defines it, imported when the name is first used
+_LAZY = {
+    "check": "grading",
+    "load_old_faithful": "datasets",
+    "load_mnist": "datasets",
+    "load_digits": "datasets",
+    "make_blobs": "datasets",
+    "make_rings": "datasets",
+    "make_uneven_blobs": "datasets",
+    "KMeansStepper": "widgets",
+    "embed_sentences": "embeddings",
+    "token_embeddings": "embeddings",
+    "load_sentences": "embeddings",
+}
 
 __all__ = [
     "pairwise_sq_dists",
@@ -25,4 +43,17 @@ __all__ = [
     "standardize",
     "contingency_matrix",
     "purity",
+    *_LAZY,
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kmeans_lessons' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
