@@ -17,6 +17,14 @@ __version__ = "0.1.0"
 # name -> submodule that defines it, imported when the name is first used
 _LAZY = {
     "check": "grading",
+    "CheckResult": "grading",
+    "difference_table": "broadcasting",
+    "row_sums_outer": "broadcasting",
+    "pick_per_row": "broadcasting",
+    "elbow_sweep": "selection",
+    "majority_labels": "classify",
+    "normalize_rows": "spherical",
+    "central_members": "spherical",
     "load_old_faithful": "datasets",
     "load_mnist": "datasets",
     "load_digits": "datasets",
@@ -24,6 +32,7 @@ _LAZY = {
     "make_rings": "datasets",
     "make_uneven_blobs": "datasets",
     "KMeansStepper": "widgets",
+    "replay_kmeans": "widgets",
     "embed_sentences": "embeddings",
     "token_embeddings": "embeddings",
     "load_sentences": "embeddings",

@@ -35,6 +35,34 @@ def _sq_dists_block(X_block, C, C_sq_norms):
     return np.maximum(D, 0, out=D)
 
 
+def tie_slack(X_sq_norms, C_sq_norms, d, dtype):
+    """How far apart two expanded distances of a row may be and still be a tie in disguise: (b,).
+
+    The expansion adds and subtracts numbers of size ||x||^2 + ||c||^2, so its rounding error is
+    a few units in the last place of that size (growing like sqrt(d) with the dot product).
+    Two centres whose computed distances differ by less than this may really be equally far.
+    """
+    scale = X_sq_norms + float(np.max(C_sq_norms))
+    return (4 * np.sqrt(d) * np.finfo(dtype).eps) * scale
+
+
+def settle_close_calls(X_rows, C, labels):
+    """Re-decide the nearest centre of rows whose two best centres were too close to call.
+
+    The expansion's rounding can turn an exact tie into a win for either centre. For the few
+    rows where that can have happened, the distances are computed directly from the differences
+    x - c (in float64), which keeps exact ties exact, and ``argmin`` then gives the tie to the
+    lower index as promised. X_rows: (m, d), C: (k, d), labels: (m,) updated in place.
+    """
+    k, d = C.shape
+    C64 = C.astype(np.float64, copy=False)
+    # (m, k, d) differences, a bounded number at a time.
+    for rows in _row_chunks(len(X_rows), max(1, 2**16 // (k * d))):
+        diffs = X_rows[rows, np.newaxis, :].astype(np.float64) - C64
+        labels[rows] = np.einsum("mkd,mkd->mk", diffs, diffs).argmin(axis=1)
+    return labels
+
+
 def pairwise_sq_dists(X, C):
     """Squared Euclidean distance from every sample to every centre.
 
@@ -84,11 +112,23 @@ def assign(X, C):
     -------
     labels : int array of shape (n,)
         ``labels[i]`` is the row of ``C`` closest to ``X[i]``; ties go to the lower index
-        (``argmin`` returns the first minimum).
+        (``argmin`` returns the first minimum). Rows whose two best centres are within rounding
+        error of each other are decided by direct differences, so exact ties stay ties.
 
     Taught in notebook 02 (Distances).
     """
-    return pairwise_sq_dists(X, C).argmin(axis=1)
+    X, C = check_samples_and_centers(X, C)
+    D = pairwise_sq_dists(X, C)
+    labels = D.argmin(axis=1)
+    nearest = D[np.arange(len(D)), labels]
+    X_sq_norms = np.einsum("ij,ij->i", X, X)
+    # pairwise_sq_dists shifts X and C by the centres' mean s; ||x - s||^2 <= 2||x||^2 + 2||s||^2
+    # and ||c - s||^2 <= 4 max||c||^2 bound the sizes it worked with, so the slack is enough.
+    slack = tie_slack(2 * X_sq_norms, 6 * np.einsum("ij,ij->i", C, C), C.shape[1], D.dtype)
+    close = np.count_nonzero(D <= (nearest + slack)[:, np.newaxis], axis=1) > 1
+    if close.any():
+        labels[close] = settle_close_calls(X[close], C, labels[close])
+    return labels
 
 
 def inertia(X, C):

@@ -39,3 +39,17 @@ def mnist_subset():
 
     images, _ = load_mnist("train")
     return images[:5000].reshape(5000, -1) / 255.0
+
+
+def pytest_collection_modifyitems(config, items):
+    """The MNIST lesson's stored outputs come from the real MNIST files; without them the
+    notebook falls back to the 8x8 digits, so comparing outputs would fail for the wrong reason."""
+    from kmeans_lessons.datasets import mnist_available
+
+    needs_mnist = [item for item in items if item.path.name == "05_mnist.ipynb"]
+    if needs_mnist and not mnist_available():
+        reason = ("notebooks/05_mnist.ipynb was executed on MNIST, which is not on this machine: "
+                  "set KMEANS_LESSONS_DATA to a folder holding mnist/ (CI uses ../shared/datasets)"
+                  " or run load_mnist() once to download it")
+        for item in needs_mnist:
+            item.add_marker(pytest.mark.skip(reason=reason))

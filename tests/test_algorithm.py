@@ -386,3 +386,16 @@ def test_estimator_must_be_fitted_and_fed_the_same_features(faithful):
     model = KMeans(2, n_init=1, random_state=0).fit(faithful)
     with pytest.raises(ValueError, match="3 features but this KMeans was fitted on 2"):
         model.predict(np.zeros((4, 3)))
+
+
+@pytest.mark.parametrize("d", [2, 12])
+def test_kmeans_labels_break_exact_ties_like_assign(d):
+    # Integer data and centres give exact ties; the loop's own assignment (both the few-features
+    # and the matrix-product path) must send them to the lower index, as assign does.
+    rng = np.random.default_rng(5)
+    X = rng.integers(-2, 3, size=(300, d)).astype(float)
+    C0 = np.vstack([np.eye(d)[0], -np.eye(d)[0], np.eye(d)[1]])
+    result = kmeans(X, C0, max_iter=0)
+    np.testing.assert_array_equal(result.labels, assign(X, C0))
+    diffs = X[:, None, :] - C0[None]
+    np.testing.assert_array_equal(result.labels, (diffs**2).sum(axis=2).argmin(axis=1))

@@ -92,6 +92,30 @@ def test_assign_breaks_ties_towards_the_lower_index():
     assert assign(X, C)[0] == 0
 
 
+def brute_force_labels(X, C):
+    """Nearest centre from direct differences: exact for small integers, ties to the first."""
+    diffs = np.asarray(X, float)[:, None, :] - np.asarray(C, float)[None, :, :]
+    return (diffs**2).sum(axis=2).argmin(axis=1)
+
+
+def test_exact_ties_survive_the_expansion_on_a_grid():
+    # Shifting by the centres' mean (0, 1/3) and expanding rounds these equal distances
+    # differently; the close calls must still go to the lower index.
+    grid = np.stack(np.meshgrid(np.arange(-4, 5), np.arange(-4, 5)), axis=-1).reshape(-1, 2)
+    C = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(assign(grid, C), brute_force_labels(grid, C))
+
+
+@given(st.integers(1, 6), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_assign_matches_brute_force_on_integer_data(k, d, seed):
+    # Small integers make many exact ties; direct differences of them are exact.
+    rng = np.random.default_rng(seed)
+    X = rng.integers(-3, 4, size=(40, d)).astype(float)
+    C = rng.integers(-3, 4, size=(k, d)).astype(float)
+    np.testing.assert_array_equal(assign(X, C), brute_force_labels(X, C))
+    np.testing.assert_array_equal(assign(X + 1e6, C + 1e6), brute_force_labels(X, C))
+
+
 def test_assign_returns_integers():
     assert np.issubdtype(assign(np.zeros((3, 2)), np.zeros((1, 2))).dtype, np.integer)
 

@@ -1,0 +1,137 @@
+"""The ``kmeans-lessons`` command: release student notebooks, grade a class.
+
+::
+
+    kmeans-lessons release notebooks/ --out release/
+    kmeans-lessons grade submissions/ --out grades.csv --feedback feedback/ --timeout 60 --jobs 2
+
+``release`` is :func:`kmeans_lessons.grading.release.release`; ``grade`` is
+:func:`kmeans_lessons.grading.autograde.grade` (its module docstring explains the trust
+boundary and the meaning of each status). ``main`` returns the exit status: 0 on success, 1
+when grading finished but a submission changed the package's files (the grades after it are
+suspect; a warning says what to do), 2 for a usage error or bad input (the message says what to
+change).
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from collections import Counter
+
+__all__ = ["main", "build_parser"]
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def build_parser():
+    """The argument parser of ``kmeans-lessons`` (sub-commands ``release`` and ``grade``)."""
+    parser = argparse.ArgumentParser(
+        prog="kmeans-lessons",
+        description="Tools for the kmeans-lessons course: release student notebooks, grade "
+                    "submissions.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    release = commands.add_parser(
+        "release", help="write student notebooks (solutions replaced by stubs)",
+        description="Replace every region between '### BEGIN SOLUTION' and '### END SOLUTION' "
+                    "by a stub that raises NotImplementedError naming the exercise; clear "
+                    "outputs and execution counts. Releasing twice gives identical files.",
+    )
+    release.add_argument("source", help="a solution notebook, or a folder of them")
+    release.add_argument("--out", required=True, help="output folder (or .ipynb file)")
+
+    grade = commands.add_parser(
+        "grade", help="grade submitted notebooks into grades.csv",
+        description="Run each submission in its own fresh kernel and grade each exercise "
+                    "function it defines on hidden cases.",
+    )
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="notebooks, or folders searched for *.ipynb")
+    grade.add_argument("--out", required=True, help="the CSV file to write (e.g. grades.csv)")
+    grade.add_argument("--feedback", metavar="DIR",
+                       help="folder for one feedback file per student")
+    grade.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
+                       help="seconds a cell (or one call of a graded function) may run before "
+                            "it is interrupted (default 60)")
+    grade.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="submissions graded in parallel, one kernel each (default 1)")
+    grade.add_argument("--max-time", type=_positive_float, metavar="S",
+                       help="seconds one submission may take in all (default 10 x --timeout, "
+                            "at least 60)")
+    grade.add_argument("--memory", type=_positive_int, default=4096, metavar="MB",
+                       help="memory cap per submission in MB (default 4096)")
+    grade.add_argument("--lesson", metavar="NAME",
+                       help="grade every submission as this lesson, e.g. 02_distances "
+                            "(default: detected from the functions each notebook defines)")
+    grade.add_argument("--key-file", metavar="PATH",
+                       help="secret key for the hidden cases (default: "
+                            "$KMEANS_LESSONS_GRADING_KEY or ~/.config/kmeans-lessons/"
+                            "grading.key, created on first use)")
+    grade.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def _release(args):
+    from .grading.release import release
+
+    written = release(args.source, args.out)
+    stubs = sum(path.read_text(encoding="utf-8").count('NotImplementedError(\\"Exercise ')
+                for path in written)
+    print(f"released {len(written)} notebook(s) with {stubs} exercise stub(s) into {args.out}")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def _grade(args):
+    from .grading.autograde import PackageChangedWarning, grade, load_key
+
+    key = load_key(args.key_file) if args.key_file else None
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PackageChangedWarning)
+        grades = grade(
+            args.submissions, args.out, feedback=args.feedback, timeout=args.timeout,
+            max_time=args.max_time, memory_mb=args.memory, jobs=args.jobs,
+            lesson=args.lesson, key=key, progress=not args.no_progress,
+        )
+    elapsed = time.perf_counter() - start
+    counts = Counter(g.status for g in grades)
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("graded", "timeout", "crashed", "invalid")
+                        if counts[s])
+    print(f"graded {len(grades)} submission(s) in {elapsed:.1f} s ({summary or 'none'}); "
+          f"wrote {args.out}" + (f" and feedback in {args.feedback}" if args.feedback else ""))
+    problems = [w for w in caught if issubclass(w.category, PackageChangedWarning)]
+    for problem in problems:
+        print(f"kmeans-lessons grade: WARNING: {problem.message}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main(argv=None):
+    """Entry point of the ``kmeans-lessons`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = {"release": _release, "grade": _grade}[args.command]
+    try:
+        return handler(args)
+    except (ValueError, FileNotFoundError, OSError) as error:
+        print(f"kmeans-lessons {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
