@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import as_samples, check_k, check_labels, check_samples_and_centers
-from .distances import _row_chunks, pairwise_sq_dists, settle_close_calls, tie_slack
+from .distances import _row_chunks, exact_shift, pairwise_sq_dists
 from .init import INITIALISERS
 
 __all__ = ["update_centers", "kmeans", "KMeansResult", "HalfStep", "KMeans"]
@@ -173,12 +173,8 @@ def _assign_with_loss(X, C, X_sq_norms):
         scores = X[rows] @ minus_2C_T  # (chunk, k): one matrix product does the real work
         scores += C_sq_norms
         best = scores.argmin(axis=1)
-        nearest = np.take_along_axis(scores, best[:, np.newaxis], axis=1).ravel()
-        slack = tie_slack(X_sq_norms[rows], C_sq_norms, X.shape[1], X.dtype)
-        close = np.count_nonzero(scores <= (nearest + slack)[:, np.newaxis], axis=1) > 1
-        if close.any():
-            best[close] = settle_close_calls(X[rows][close], C, best[close])
         labels[rows] = best
+        nearest = np.take_along_axis(scores, best[:, np.newaxis], axis=1).ravel()
         nearest += X_sq_norms[rows]
         loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
     return labels, loss
@@ -218,16 +214,6 @@ def _assign_with_loss_few_features(X, C, X_sq_norms):
         for j in range(1, k - 1):
             not_reached &= scores[j] != nearest
             in_front += not_reached
-        # Rows where a second centre comes within rounding error of the best: re-decide them
-        # exactly, so ties go to the lower index on this path as on every other.
-        threshold = nearest + tie_slack(X_sq_norms[rows], C_sq_norms, d, X.dtype)
-        contenders = (scores[0] <= threshold).astype(count_type)
-        for j in range(1, k):
-            contenders += scores[j] <= threshold
-        close = contenders > 1
-        if close.any():
-            in_front = in_front.astype(np.intp)
-            in_front[close] = settle_close_calls(X[rows][close], C, in_front[close])
         labels[rows] = in_front
         nearest += X_sq_norms[rows]
         loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
@@ -264,7 +250,7 @@ def _near_origin(X):
     mean_sq_norm = float(mean @ mean)
     spread = float(X_sq_norms.mean()) - mean_sq_norm  # mean squared distance to the mean
     if mean_sq_norm > 16 * spread:
-        offset = mean
+        offset = exact_shift(mean, spread)
         X = X - offset
         X_sq_norms = np.einsum("ij,ij->i", X, X)
     if X.shape[1] <= _FEW_FEATURES:

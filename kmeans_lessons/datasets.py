@@ -180,11 +180,12 @@ def _download(name, folder, mirrors):
         f"Could not download {name}:\n  " + "\n  ".join(problems) + "\n" + _where_to_put(folder))
 
 
-def _where_to_put(cache):
+def _where_to_put(folder):
+    """How to install the files by hand; ``folder`` is the cache's mnist/ folder."""
     return (
         "To use MNIST without a network, copy the four original files\n  "
         + ", ".join(MNIST_FILES)
-        + f"\ninto {cache / 'mnist'}  (the per-user cache), or into a folder DIR/mnist/ and set "
+        + f"\ninto {folder}  (the per-user cache), or into a folder DIR/mnist/ and set "
         f"the environment variable {DATA_ENV_VAR}=DIR.")
 
 
@@ -209,7 +210,7 @@ def _find_file(name, cache, download, mirrors):
         cached.unlink()
     if not download:
         raise DatasetNotFoundError(f"{name} was not found and download=False.\n"
-                                   + _where_to_put(cache))
+                                   + _where_to_put(cache / "mnist"))
     return _download(name, cache / "mnist", mirrors)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ._validation import check_samples_and_centers
 
-__all__ = ["pairwise_sq_dists", "assign", "inertia", "CHUNK_ROWS"]
+__all__ = ["pairwise_sq_dists", "assign", "inertia", "exact_shift", "CHUNK_ROWS"]
 
 #: Rows of X processed at once. Extra memory is CHUNK_ROWS * k numbers whatever n is; about 4096
 #: rows keeps a chunk of MNIST in the CPU cache (see benchmarks/bench_kmeans.py).
@@ -33,6 +33,22 @@ def _sq_dists_block(X_block, C, C_sq_norms):
     D += X_sq_norms[:, np.newaxis]
     D += C_sq_norms[np.newaxis, :]
     return np.maximum(D, 0, out=D)
+
+
+def exact_shift(mean, spread):
+    """A shift close to ``mean`` (d,) that moves data without rounding: a multiple of a power of
+    two no larger than the data's standard deviation sqrt(spread).
+
+    Subtracting it keeps integer (or other coarsely spaced) data exact, so points that are
+    equally far from two centres stay exactly equally far and ties still go to the lower index;
+    being within half a standard deviation of the mean, it removes the offset just as well.
+    """
+    mean = np.asarray(mean)
+    std = float(np.sqrt(max(float(spread), 0.0)))
+    if not std > 0:
+        return np.zeros_like(mean)
+    step = 2.0 ** np.floor(np.log2(std))
+    return (np.round(mean / step) * step).astype(mean.dtype)
 
 
 def tie_slack(X_sq_norms, C_sq_norms, d, dtype):
@@ -84,12 +100,16 @@ def pairwise_sq_dists(X, C):
     The expansion ||x||^2 + ||c||^2 - 2 x.c turns the work into one matrix product, but it
     subtracts large numbers from each other when the data sit far from the origin. Shifting both
     X and C by the mean of the centres first leaves every distance unchanged and keeps the
-    numbers small. Rows are processed in chunks so the temporary arrays stay O(chunk * k).
+    numbers small (the shift is rounded to a power-of-two step so that subtracting it is exact
+    for coarsely spaced data such as integers). Rows are processed in chunks so the temporary
+    arrays stay O(chunk * k).
 
     Taught in notebook 02 (Distances).
     """
     X, C = check_samples_and_centers(X, C)
-    shift = C.mean(axis=0)
+    centre = C.mean(axis=0)
+    spread = float(np.mean(np.einsum("ij,ij->i", C - centre, C - centre)))
+    shift = exact_shift(centre, spread if spread > 0 else 1.0)
     C_shifted = C - shift
     C_sq_norms = np.einsum("ij,ij->i", C_shifted, C_shifted)
     D = np.empty((X.shape[0], C.shape[0]), dtype=X.dtype)

@@ -177,7 +177,7 @@ def test_offline_error_says_where_to_put_the_files(fake_mnist):
     with pytest.raises(DatasetNotFoundError) as caught:
         load_mnist("train", data_home=fake_mnist["cache"], mirrors=["http://127.0.0.1:9/"])
     message = str(caught.value)
-    assert str(fake_mnist["cache"] / "mnist") in message
+    assert f"into {fake_mnist['cache'] / 'mnist'}  (the per-user cache)" in message
     assert "KMEANS_LESSONS_DATA" in message and "train-images-idx3-ubyte.gz" in message
 
 
