@@ -23,7 +23,7 @@ def _float_dtype(array):
     return np.float32 if array.dtype == np.float32 else np.float64
 
 
-def as_samples(X, name="X"):
+def as_samples(X, name="X", *, finite=True):
     """Return ``X`` as a finite 2-D float array of shape (n, d) with n >= 1 and d >= 1.
 
     Lists and integer arrays are accepted and converted; float32 is kept as float32.
@@ -62,7 +62,8 @@ def as_samples(X, name="X"):
             f"{name} is empty (shape {array.shape}): it needs at least one sample and one feature."
         )
     array = array.astype(_float_dtype(array), copy=False)
-    if not np.isfinite(array).all():
+    # finite=False: the caller checks finiteness itself from numbers it computes anyway.
+    if finite and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
             f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}); remove "
@@ -71,12 +72,13 @@ def as_samples(X, name="X"):
     return array
 
 
-def check_samples_and_centers(X, C):
+def check_samples_and_centers(X, C, *, finite_X=True):
     """Validate samples ``X: (n, d)`` and centres ``C: (k, d)``; return both as float arrays.
 
     If either is float64 both are computed in float64, so float32 is kept only when both are.
+    ``finite_X=False`` leaves the NaN/infinity check of X to the caller.
     """
-    X = as_samples(X, "X")
+    X = as_samples(X, "X", finite=finite_X)
     C = as_samples(C, "C")
     if C.shape[1] != X.shape[1]:
         raise ValueError(

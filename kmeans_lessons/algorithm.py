@@ -231,10 +231,49 @@ def _move_changed(X, old, new, sums, counts):
     k = counts.shape[0]
     if changed.size > X.shape[0] // 4:
         return _cluster_sums(X, new, k)
-    movers = X[changed]
-    leaving, leaving_counts = _cluster_sums(movers, old[changed], k)
-    arriving, arriving_counts = _cluster_sums(movers, new[changed], k)
-    return sums - leaving + arriving, counts - leaving_counts + arriving_counts
+    movers, old, new = X[changed], old[changed], new[changed]
+    counts = counts - np.bincount(old, minlength=k) + np.bincount(new, minlength=k)
+    if X.shape[1] > 8 and k <= 64:
+        return sums + _signed_moves(movers, old, new, k), counts
+    leaving, _ = _cluster_sums(movers, old, k)
+    arriving, _ = _cluster_sums(movers, new, k)
+    return sums - leaving + arriving, counts
+
+
+def _signed_moves(movers, old, new, k):
+    """Change of every cluster's sum, (k, d), when row i of ``movers`` (m, d) leaves cluster
+    old[i] for new[i]: one matrix product with a (k, chunk) matrix holding -1 at the cluster a
+    row leaves and +1 at the one it joins, instead of one product for each side."""
+    delta = np.zeros((k, movers.shape[1]))
+    for rows in _row_chunks(len(movers)):
+        columns = np.arange(rows.stop - rows.start)
+        moves = np.zeros((k, len(columns)), dtype=movers.dtype)
+        moves[old[rows], columns] = -1
+        moves[new[rows], columns] = 1
+        delta += moves @ movers[rows]
+    return delta
+
+
+def _norms_and_mean(X):
+    """Squared row norms (n,) and the mean row (d,) in one pass over X, chunk by chunk.
+
+    Both read every number of X; reading each chunk once while it is in cache halves the
+    memory traffic. Also checks that X is finite: a NaN or infinity makes its row's norm
+    non-finite, so only then is X searched for the culprit (to name it in the error).
+    """
+    n, d = X.shape
+    X_sq_norms = np.empty(n, dtype=X.dtype)
+    total = np.zeros(d)
+    for rows in _row_chunks(n):
+        block = X[rows]
+        X_sq_norms[rows] = np.einsum("ij,ij->i", block, block)
+        total += block.sum(axis=0, dtype=np.float64)
+    if not np.isfinite(X_sq_norms).all():
+        as_samples(X, "X")  # raises, naming the first NaN or infinity
+        raise ValueError(
+            f"X has values up to {np.abs(X).max():.3g}, so large that their squares overflow "
+            f"{X.dtype}; rescale X (e.g. standardize it) before clustering.")
+    return X_sq_norms, (total / n).astype(X.dtype)
 
 
 def _near_origin(X):
@@ -245,10 +284,9 @@ def _near_origin(X):
     Data already within a few standard deviations of the origin are used as they are.
     """
     offset = np.zeros(X.shape[1], dtype=X.dtype)
-    X_sq_norms = np.einsum("ij,ij->i", X, X)
-    mean = X.mean(axis=0)
+    X_sq_norms, mean = _norms_and_mean(X)
     mean_sq_norm = float(mean @ mean)
-    spread = float(X_sq_norms.mean()) - mean_sq_norm  # mean squared distance to the mean
+    spread = float(X_sq_norms.mean(dtype=np.float64)) - mean_sq_norm  # mean sq. distance to mean
     if mean_sq_norm > 16 * spread:
         offset = exact_shift(mean, spread)
         X = X - offset
@@ -297,7 +335,7 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
 
     Taught in notebook 03 (Old Faithful).
     """
-    X, C = check_samples_and_centers(X, init_centers)
+    X, C = check_samples_and_centers(X, init_centers, finite_X=False)  # see _norms_and_mean
     n, k = X.shape[0], C.shape[0]
     check_k(k, n)
     _check_loop_settings(max_iter, tol)

@@ -320,6 +320,20 @@ def test_kmeans_rejects_bad_arguments(kwargs, error, words):
         kmeans(np.zeros((5, 2)), **kwargs)
 
 
+@pytest.mark.parametrize("bad, words", [
+    (np.nan, r"NaN or infinity \(first at row 3, column 1\)"),
+    (-np.inf, r"NaN or infinity \(first at row 3, column 1\)"),
+    (1e200, "so large that their squares overflow"),
+])
+@pytest.mark.parametrize("d", [2, 12])
+def test_kmeans_names_non_finite_or_overflowing_samples(bad, words, d):
+    # kmeans checks X for NaN/inf from its row norms; the message must still name the culprit.
+    X = np.ones((6, d))
+    X[3, 1] = bad
+    with pytest.raises(ValueError, match=words):
+        kmeans(X, np.ones((2, d)))
+
+
 # --- the KMeans estimator ---------------------------------------------------------------------
 
 
