@@ -217,6 +217,18 @@ def save(path_stem, document, arrays):
     os.replace(path_stem + ".json.tmp", path_stem + ".json")
 
 
+def _npy_header(handle):
+    """(shape, dtype) from the header of the ``.npy`` data at ``handle``; object arrays (which
+    would need pickles) are refused before any data is read."""
+    version = np.lib.format.read_magic(handle)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read_header(handle)
+    if dtype.hasobject:
+        raise ExchangeError("object arrays are not accepted")
+    return shape, dtype
+
+
 def _check_archive(path, max_bytes):
     """Refuse an .npz whose arrays would be large, compressed or hold Python objects.
 
@@ -232,12 +244,7 @@ def _check_archive(path, max_bytes):
             if info.compress_type != zipfile.ZIP_STORED:
                 raise ExchangeError("compressed arrays are not accepted")
             with archive.open(info) as handle:
-                version = np.lib.format.read_magic(handle)
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
-                shape, _, dtype = read_header(handle)
-            if dtype.hasobject:
-                raise ExchangeError("object arrays are not accepted")
+                shape, dtype = _npy_header(handle)
             total += int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
             if total > max_bytes:
                 raise ExchangeError(f"arrays larger than {max_bytes} bytes")
@@ -277,12 +284,7 @@ def pack(document, arrays):
 def _npy_from_bytes(raw):
     """One array from ``.npy`` bytes; its header must fit the bytes given (no pickles)."""
     handle = io.BytesIO(raw)
-    version = np.lib.format.read_magic(handle)
-    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                   else np.lib.format.read_array_header_2_0)
-    shape, _, dtype = read_header(handle)
-    if dtype.hasobject:
-        raise ExchangeError("object arrays are not accepted")
+    shape, dtype = _npy_header(handle)
     if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > len(raw):
         raise ExchangeError("array header promises more data than was sent")
     handle.seek(0)
