@@ -410,11 +410,14 @@ def make_rings(n_samples=400, *, radii=(1.0, 4.0), noise=0.15, seed=0):
 
 
 def make_uneven_blobs(sizes=(600, 40, 40), *, centers=((0.0, 0.0), (6.0, 0.0), (0.0, 6.0)),
-                      cluster_std=(2.0, 0.4, 0.4), seed=0):
-    """One large spread-out group beside small tight ones.
+                      cluster_std=(1.0, 0.4, 0.4), seed=0):
+    """One large group beside small tight ones.
 
-    Random initialisation tends to put two centres in the big group and merge the small ones;
-    farthest-first chases the big group's outliers. k-means++ usually does best.
+    With the defaults the three true groups are the best k = 3 clustering, but random starts
+    often put two centres in the big group and merge the small ones; k-means++ and
+    farthest-first rarely do. Add a few far outliers (an extra tiny group) and farthest-first
+    spends a centre on them. (Spread the big group much more, e.g. cluster_std=(2, .4, .4),
+    and splitting it beats the true groups: k-means then never finds them.)
 
     Parameters
     ----------

@@ -280,3 +280,16 @@ def test_mnist_available_reports_without_downloading(fake_mnist, monkeypatch):
     write_files(fake_mnist["shared"] / "mnist")
     assert datasets.mnist_available(data_home=fake_mnist["cache"])
     assert not fake_mnist["cache"].exists()
+
+
+def test_uneven_blobs_defaults_make_the_true_groups_the_best_clustering():
+    # The lesson relies on it: from the true means k-means stays put, with a lower J than a
+    # run that splits the big group.
+    from kmeans_lessons import KMeans, kmeans
+
+    X, y = make_uneven_blobs(seed=0)
+    true_means = np.array([X[y == j].mean(axis=0) for j in range(3)])
+    truth = kmeans(X, true_means)
+    assert (truth.labels == y).mean() > 0.99
+    best = KMeans(3, init="k-means++", n_init=10, random_state=0).fit(X)
+    assert best.inertia_ == pytest.approx(truth.losses[-1], rel=1e-6)
