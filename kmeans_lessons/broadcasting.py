@@ -25,6 +25,8 @@ def _as_vector(a, name):
         )
     if array.size == 0:
         raise ValueError(f"{name} is empty: it needs at least one number.")
+    if array.dtype == bool:
+        array = array.astype(np.int64)  # True/False count as 1/0 (NumPy cannot subtract bools)
     if np.issubdtype(array.dtype, np.inexact) and not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinity.")
     return array

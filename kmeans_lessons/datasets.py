@@ -83,6 +83,22 @@ class ChecksumError(ValueError):
 # --- Old Faithful ------------------------------------------------------------------------------
 
 
+def course_file(name):
+    """Path of ``datasets/<name>`` in the course repository, with a clear error if it is absent.
+
+    The small data files live in the repository's top-level ``datasets/`` folder, beside the
+    package; they are found when the package is used from a clone (``make lab`` installs it in
+    editable mode), not from a copy installed with a plain ``pip install .``.
+    """
+    path = _PACKAGE_DATA / name
+    if not path.is_file():
+        raise DatasetNotFoundError(
+            f"{path} is missing. The course's data files ship in the repository's datasets/ "
+            f"folder: use the package from a clone of the repository (make lab, or "
+            f"pip install -e . inside the clone), not from a copy installed elsewhere.")
+    return path
+
+
 def load_old_faithful():
     """The Old Faithful geyser eruptions (Yellowstone): 272 rows.
 
@@ -96,7 +112,7 @@ def load_old_faithful():
 
     Taught in notebook 03.
     """
-    return pd.read_csv(_PACKAGE_DATA / "old_faithful.csv")
+    return pd.read_csv(course_file("old_faithful.csv"))
 
 
 # --- MNIST -------------------------------------------------------------------------------------

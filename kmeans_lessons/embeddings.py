@@ -73,10 +73,6 @@ _INSTALL_HINT = (
     "model.safetensors of sentence-transformers/all-MiniLM-L6-v2."
 )
 
-# The course corpus ships beside the package: kmeans_lessons/../datasets/sentences.csv.
-_SENTENCES_CSV = Path(__file__).resolve().parent.parent / "datasets" / "sentences.csv"
-
-
 # --------------------------------------------------------------------------------------------
 # Finding the files
 # --------------------------------------------------------------------------------------------
@@ -629,9 +625,6 @@ def load_sentences():
     """
     import pandas as pd
 
-    if not _SENTENCES_CSV.is_file():
-        raise FileNotFoundError(
-            f"The course corpus {_SENTENCES_CSV} is missing. It ships in the repository's "
-            f"datasets/ folder: run the notebooks from a clone of the repository."
-        )
-    return pd.read_csv(_SENTENCES_CSV, dtype=str, keep_default_na=False)
+    from .datasets import course_file
+
+    return pd.read_csv(course_file("sentences.csv"), dtype=str, keep_default_na=False)

@@ -77,3 +77,9 @@ def test_pick_per_row_explains_bad_indices():
         pick_per_row(X, [0, 1, 2])
     with pytest.raises(TypeError, match="whole numbers"):
         pick_per_row(X, [0.0, 1.0])
+
+
+def test_boolean_vectors_count_as_ones_and_zeros():
+    # NumPy refuses `-` on two boolean arrays; the reference treats True/False as 1/0 instead.
+    np.testing.assert_array_equal(difference_table(np.array([True, False]), np.array([True])),
+                                  [[0], [-1]])

@@ -293,3 +293,13 @@ def test_uneven_blobs_defaults_make_the_true_groups_the_best_clustering():
     assert (truth.labels == y).mean() > 0.99
     best = KMeans(3, init="k-means++", n_init=10, random_state=0).fit(X)
     assert best.inertia_ == pytest.approx(truth.losses[-1], rel=1e-6)
+
+
+def test_a_missing_course_file_says_to_use_a_clone(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets, "_PACKAGE_DATA", tmp_path)
+    with pytest.raises(DatasetNotFoundError, match="clone of the repository"):
+        load_old_faithful()
+    from kmeans_lessons import load_sentences
+
+    with pytest.raises(FileNotFoundError, match="pip install -e"):
+        load_sentences()
