@@ -128,6 +128,13 @@ class KMeansResult:
     def __iter__(self):
         return iter((self.centers, self.labels, self.losses))
 
+    def __getitem__(self, index):
+        # Behaves like the tuple it unpacks as: result[2][-1] is the final J.
+        return (self.centers, self.labels, self.losses)[index]
+
+    def __len__(self):
+        return 3
+
     def half_steps(self):
         """The run as alternating half-steps, for replaying it one frame at a time.
 

@@ -367,6 +367,8 @@ def make_blobs(n_samples=500, centers=4, *, cluster_std=1.0, n_features=2, box=(
     Returns
     -------
     X : ndarray (n, d), y : ndarray (n,) of group indices 0..k-1
+        Rows come grouped (all of group 0, then group 1, ...): shuffle them before splitting
+        into training and validation sets.
 
     Taught in notebook 04.
     """

@@ -416,3 +416,10 @@ def test_kmeans_labels_break_exact_ties_like_assign(d):
     # Far from the origin the loop centres the data first; the shift must not blur the ties.
     far = 2.0**20 + 0.5
     np.testing.assert_array_equal(kmeans(X + far, C0 + far, max_iter=0).labels, exact)
+
+
+def test_result_indexes_like_the_tuple_it_unpacks_as():
+    X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    result = kmeans(X, np.array([[0.0], [10.0]]))
+    assert len(result) == 3 and result[2][-1] == pytest.approx(1.0)
+    np.testing.assert_array_equal(result[1], [0, 0, 1, 1])
