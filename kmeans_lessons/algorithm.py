@@ -7,6 +7,7 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse
 
 from ._validation import as_samples, check_k, check_labels, check_samples_and_centers
 from .distances import _row_chunks, exact_shift, pairwise_sq_dists
@@ -22,33 +23,45 @@ def _cluster_sums(X, labels, k):
     """Per-cluster sums and sizes: sums (k, d) float64, counts (k,) int.
 
     Partial sums over chunks of rows are added up in float64, so float32 data do not lose digits
-    over 60 000 additions. Which way of summing is fastest depends on the shape, so there are
-    three, all giving the same sums:
+    over 60 000 additions.
     """
     n, d = X.shape
     counts = np.bincount(labels, minlength=k)
-    sums = np.zeros((k, d))
     if d <= 8:
         # Few features: one weighted bincount per feature is a single fast pass each.
+        sums = np.empty((k, d))
         for j in range(d):
             sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=k)
-    elif k <= 64:
-        # Few clusters: a one-hot matrix (k, chunk) times the chunk (chunk, d) adds every
-        # cluster's members in one matrix product.
-        cluster_ids = np.arange(k)[:, np.newaxis]
-        for rows in _row_chunks(n):
-            one_hot = (labels[rows] == cluster_ids).astype(X.dtype)
-            sums += one_hot @ X[rows]
-    else:
-        # Many clusters: a one-hot product would cost k times too much, so sort each chunk by
-        # label, making every cluster's members contiguous, and add each run of rows.
-        for rows in _row_chunks(n):
-            chunk_labels = labels[rows]
-            order = np.argsort(chunk_labels, kind="stable")
-            sorted_labels = chunk_labels[order]
-            starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
-            sums[sorted_labels[starts]] += np.add.reduceat(X[rows][order], starts, axis=0)
-    return sums, counts
+        return sums, counts
+    return _add_rows_to_clusters(X, np.arange(n), labels[:, np.newaxis], (1,), k), counts
+
+
+def _add_rows_to_clusters(X, samples, clusters, signs, k):
+    """sums (k, d) float64 with ``signs[j] * X[samples[i]]`` added to row ``clusters[i, j]``.
+
+    samples : (m,) increasing row numbers of X; clusters : (m, w) int; signs : w numbers (+1/-1).
+
+    The work is one product with a sparse one-hot matrix of shape (rows, k) holding w entries
+    per sample: it reads each listed row of X once and touches no other row, whatever k is.
+    Sparse products add in X's precision, so at most a few thousand rows are summed at a time
+    and the partial sums are added up in float64.
+    """
+    d = X.shape[1]
+    m, w = clusters.shape
+    sums = np.zeros((k, d))
+    for part in _row_chunks(m, max(1024, 4 * k) // w):
+        rows = samples[part]
+        first, last = rows[0], rows[-1] + 1
+        # Row r of the band X[first:last] holds w entries if r is listed, none otherwise.
+        entries_per_row = np.zeros(last - first + 1, dtype=np.intp)
+        entries_per_row[rows - first + 1] = w
+        one_hot = scipy.sparse.csr_array(
+            (np.tile(np.asarray(signs, dtype=X.dtype), len(rows)), clusters[part].ravel(),
+             np.cumsum(entries_per_row)),
+            shape=(last - first, k),
+        )
+        sums += one_hot.T @ X[first:last]
+    return sums
 
 
 def _means(sums, counts, previous):
@@ -171,7 +184,7 @@ def _assign_with_loss(X, C, X_sq_norms):
     """
     if X.shape[1] <= _FEW_FEATURES:
         return _assign_with_loss_few_features(X, C, X_sq_norms)
-    n = X.shape[0]
+    n, k = X.shape[0], C.shape[0]
     labels = np.empty(n, dtype=np.intp)
     loss = 0.0
     minus_2C_T = -2 * C.T
@@ -181,7 +194,8 @@ def _assign_with_loss(X, C, X_sq_norms):
         scores += C_sq_norms
         best = scores.argmin(axis=1)
         labels[rows] = best
-        nearest = np.take_along_axis(scores, best[:, np.newaxis], axis=1).ravel()
+        # scores[i, best[i]] for every i, picked from the flat array (the cheapest way to do it)
+        nearest = scores.ravel()[best + np.arange(0, scores.size, k)]
         nearest += X_sq_norms[rows]
         loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
     return labels, loss
@@ -236,29 +250,17 @@ def _move_changed(X, old, new, sums, counts):
     """
     changed = np.flatnonzero(old != new)
     k = counts.shape[0]
-    if changed.size > X.shape[0] // 4:
-        return _cluster_sums(X, new, k)
-    movers, old, new = X[changed], old[changed], new[changed]
+    if changed.size > X.shape[0] // 2:
+        return _cluster_sums(X, new, k)  # cheaper than two entries for every mover
+    old, new = old[changed], new[changed]
     counts = counts - np.bincount(old, minlength=k) + np.bincount(new, minlength=k)
-    if X.shape[1] > 8 and k <= 64:
-        return sums + _signed_moves(movers, old, new, k), counts
-    leaving, _ = _cluster_sums(movers, old, k)
-    arriving, _ = _cluster_sums(movers, new, k)
-    return sums - leaving + arriving, counts
-
-
-def _signed_moves(movers, old, new, k):
-    """Change of every cluster's sum, (k, d), when row i of ``movers`` (m, d) leaves cluster
-    old[i] for new[i]: one matrix product with a (k, chunk) matrix holding -1 at the cluster a
-    row leaves and +1 at the one it joins, instead of one product for each side."""
-    delta = np.zeros((k, movers.shape[1]))
-    for rows in _row_chunks(len(movers)):
-        columns = np.arange(rows.stop - rows.start)
-        moves = np.zeros((k, len(columns)), dtype=movers.dtype)
-        moves[old[rows], columns] = -1
-        moves[new[rows], columns] = 1
-        delta += moves @ movers[rows]
-    return delta
+    if X.shape[1] <= 8:
+        movers = X[changed]
+        leaving, _ = _cluster_sums(movers, old, k)
+        arriving, _ = _cluster_sums(movers, new, k)
+        return sums - leaving + arriving, counts
+    moves = _add_rows_to_clusters(X, changed, np.column_stack([old, new]), (-1, 1), k)
+    return sums + moves, counts
 
 
 def _norms_and_mean(X):
@@ -274,7 +276,9 @@ def _norms_and_mean(X):
     for rows in _row_chunks(n):
         block = X[rows]
         X_sq_norms[rows] = np.einsum("ij,ij->i", block, block)
-        total += block.sum(axis=0, dtype=np.float64)
+        # Column sums as a product with a row of ones: far faster than .sum(axis=0) in float64,
+        # and each chunk's sum is added up in float64.
+        total += np.ones(len(block), dtype=X.dtype) @ block
     if not np.isfinite(X_sq_norms).all():
         as_samples(X, "X")  # raises, naming the first NaN or infinity
         raise ValueError(

@@ -45,13 +45,41 @@ def test_update_never_mutates_its_inputs():
     assert new is not centers
 
 
-@pytest.mark.parametrize("d, k", [(2, 3), (20, 5), (20, 100)])  # the three summing strategies
+@pytest.mark.parametrize("d, k", [(2, 3), (20, 5), (20, 100), (20, 300)])  # bincount, sparse
 def test_update_agrees_with_masked_means(d, k):
     rng = np.random.default_rng(d + k)
     X = rng.normal(size=(5000, d))
     labels = rng.integers(k, size=5000)
     expected = np.array([X[labels == j].mean(axis=0) for j in range(k)])
     np.testing.assert_allclose(update_centers(X, labels, np.zeros((k, d))), expected, rtol=1e-12)
+
+
+def test_float32_sums_keep_float32_precision():
+    # 60 000 additions in float32 alone would lose about three digits; the chunked sums keep the
+    # error of the means near float32's own resolution.
+    rng = np.random.default_rng(7)
+    X = rng.random((60000, 30), dtype=np.float32) + np.float32(100)
+    labels = rng.integers(3, size=60000)
+    exact = np.array([X[labels == j].astype(np.float64).mean(axis=0) for j in range(3)])
+    new = update_centers(X, labels, np.zeros((3, 30), dtype=np.float32))
+    np.testing.assert_allclose(new, exact, rtol=2e-7)
+
+
+@pytest.mark.parametrize("d", [2, 30])
+@pytest.mark.parametrize("moved", [0, 7, 3000, 9000])  # none, a few, many, most (a recount)
+def test_moving_samples_updates_the_sums_like_a_recount(d, moved):
+    from kmeans_lessons.algorithm import _cluster_sums, _move_changed
+
+    rng = np.random.default_rng(d + moved)
+    X = rng.normal(size=(10000, d))
+    old = rng.integers(6, size=10000)
+    new = old.copy()
+    movers = rng.choice(10000, size=moved, replace=False)
+    new[movers] = (old[movers] + rng.integers(1, 6, size=moved)) % 6
+    sums, counts = _move_changed(X, old, new, *_cluster_sums(X, old, 6))
+    expected_sums, expected_counts = _cluster_sums(X, new, 6)
+    np.testing.assert_array_equal(counts, expected_counts)
+    np.testing.assert_allclose(sums, expected_sums, rtol=1e-10, atol=1e-9)
 
 
 def test_update_keeps_float32():
