@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse
 
 from ._validation import as_samples, check_k, check_labels, check_samples_and_centers
-from .distances import _row_chunks, exact_shift, pairwise_sq_dists
+from .distances import _row_chunks, near_origin, pairwise_sq_dists
 from .init import INITIALISERS
 
 __all__ = ["update_centers", "kmeans", "KMeansResult", "HalfStep", "KMeans"]
@@ -263,50 +263,6 @@ def _move_changed(X, old, new, sums, counts):
     return sums + moves, counts
 
 
-def _norms_and_mean(X):
-    """Squared row norms (n,) and the mean row (d,) in one pass over X, chunk by chunk.
-
-    Both read every number of X; reading each chunk once while it is in cache halves the
-    memory traffic. Also checks that X is finite: a NaN or infinity makes its row's norm
-    non-finite, so only then is X searched for the culprit (to name it in the error).
-    """
-    n, d = X.shape
-    X_sq_norms = np.empty(n, dtype=X.dtype)
-    total = np.zeros(d)
-    for rows in _row_chunks(n):
-        block = X[rows]
-        X_sq_norms[rows] = np.einsum("ij,ij->i", block, block)
-        # Column sums as a product with a row of ones: far faster than .sum(axis=0) in float64,
-        # and each chunk's sum is added up in float64.
-        total += np.ones(len(block), dtype=X.dtype) @ block
-    if not np.isfinite(X_sq_norms).all():
-        as_samples(X, "X")  # raises, naming the first NaN or infinity
-        raise ValueError(
-            f"X has values up to {np.abs(X).max():.3g}, so large that their squares overflow "
-            f"{X.dtype}; rescale X (e.g. standardize it) before clustering.")
-    return X_sq_norms, (total / n).astype(X.dtype)
-
-
-def _near_origin(X):
-    """X (n, d) moved near the origin if need be: returns (X - offset, offset (d,), row norms (n,)).
-
-    The expansion ||x||^2 + ||c||^2 - 2 x.c loses digits when the data sit far from the origin
-    compared with their spread, so then the mean is subtracted (which costs a copy of X).
-    Data already within a few standard deviations of the origin are used as they are.
-    """
-    offset = np.zeros(X.shape[1], dtype=X.dtype)
-    X_sq_norms, mean = _norms_and_mean(X)
-    mean_sq_norm = float(mean @ mean)
-    spread = float(X_sq_norms.mean(dtype=np.float64)) - mean_sq_norm  # mean sq. distance to mean
-    if mean_sq_norm > 16 * spread:
-        offset = exact_shift(mean, spread)
-        X = X - offset
-        X_sq_norms = np.einsum("ij,ij->i", X, X)
-    if X.shape[1] <= _FEW_FEATURES:
-        X = np.asfortranarray(X)  # the few-features path reads one column at a time
-    return X, offset, X_sq_norms
-
-
 def _check_loop_settings(max_iter, tol):
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 0:
         raise ValueError(f"max_iter must be a whole number >= 0, got {max_iter!r}.")
@@ -346,12 +302,14 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
 
     Taught in notebook 03 (Old Faithful).
     """
-    X, C = check_samples_and_centers(X, init_centers, finite_X=False)  # see _norms_and_mean
+    X, C = check_samples_and_centers(X, init_centers, finite_X=False)  # see near_origin
     n, k = X.shape[0], C.shape[0]
     check_k(k, n)
     _check_loop_settings(max_iter, tol)
 
-    X_shifted, offset, X_sq_norms = _near_origin(X)
+    X_shifted, offset, X_sq_norms = near_origin(X)
+    if X.shape[1] <= _FEW_FEATURES:
+        X_shifted = np.asfortranarray(X_shifted)  # the few-features path reads column by column
     C = C - offset
 
     labels, loss = _assign_with_loss(X_shifted, C, X_sq_norms)

@@ -5,9 +5,9 @@ Taught in notebook 02 (Distances).
 
 import numpy as np
 
-from ._validation import check_samples_and_centers
+from ._validation import as_samples, check_samples_and_centers
 
-__all__ = ["pairwise_sq_dists", "assign", "inertia", "exact_shift", "CHUNK_ROWS"]
+__all__ = ["pairwise_sq_dists", "assign", "inertia", "exact_shift", "near_origin", "CHUNK_ROWS"]
 
 #: Rows of X processed at once. Extra memory is CHUNK_ROWS * k numbers whatever n is. On MNIST,
 #: 1024-2048 rows were about 5 % faster per k-means iteration than 4096 and 8192 at k = 10 and 64
@@ -78,6 +78,51 @@ def settle_close_calls(X_rows, C, labels):
         diffs = X_rows[rows, np.newaxis, :].astype(np.float64) - C64
         labels[rows] = np.einsum("mkd,mkd->mk", diffs, diffs).argmin(axis=1)
     return labels
+
+
+def _norms_and_mean(X):
+    """Squared row norms (n,) and the mean row (d,) in one pass over X, chunk by chunk.
+
+    Both read every number of X; reading each chunk once while it is in cache halves the
+    memory traffic. Also checks that X is finite: a NaN or infinity makes its row's norm
+    non-finite, so only then is X searched for the culprit (to name it in the error).
+    """
+    n, d = X.shape
+    X_sq_norms = np.empty(n, dtype=X.dtype)
+    total = np.zeros(d)
+    for rows in _row_chunks(n):
+        block = X[rows]
+        X_sq_norms[rows] = np.einsum("ij,ij->i", block, block)
+        # Column sums as a product with a row of ones: far faster than .sum(axis=0) in float64,
+        # and each chunk's sum is added up in float64.
+        total += np.ones(len(block), dtype=X.dtype) @ block
+    if not np.isfinite(X_sq_norms).all():
+        as_samples(X, "X")  # raises, naming the first NaN or infinity
+        raise ValueError(
+            f"X has values up to {np.abs(X).max():.3g}, so large that their squares overflow "
+            f"{X.dtype}; rescale X (e.g. standardize it) before clustering.")
+    return X_sq_norms, (total / n).astype(X.dtype)
+
+
+def near_origin(X):
+    """X (n, d) moved near the origin if need be: returns (X - offset, offset (d,), row norms (n,)).
+
+    X must already be a 2-D float array; whether it is finite is checked here, in the same pass
+    that computes the norms (a NaN or infinity raises ValueError naming it).
+
+    The expansion ||x||^2 + ||c||^2 - 2 x.c loses digits when the data sit far from the origin
+    compared with their spread, so then the mean is subtracted (which costs a copy of X).
+    Data already within a few standard deviations of the origin are used as they are.
+    """
+    offset = np.zeros(X.shape[1], dtype=X.dtype)
+    X_sq_norms, mean = _norms_and_mean(X)
+    mean_sq_norm = float(mean @ mean)
+    spread = float(X_sq_norms.mean(dtype=np.float64)) - mean_sq_norm  # mean sq. distance to mean
+    if mean_sq_norm > 16 * spread:
+        offset = exact_shift(mean, spread)
+        X = X - offset
+        X_sq_norms = np.einsum("ij,ij->i", X, X)
+    return X, offset, X_sq_norms
 
 
 def pairwise_sq_dists(X, C):

@@ -7,14 +7,34 @@ Taught in notebook 03 (Old Faithful). Each function draws every random number fr
 import numpy as np
 
 from ._validation import as_samples, check_k, check_rng
-from .distances import pairwise_sq_dists
+from .distances import near_origin
 
 __all__ = ["init_random", "init_kmeans_pp", "init_farthest", "INITIALISERS"]
 
 
-def _validate(X, k, rng):
-    X = as_samples(X)
+def _validate(X, k, rng, finite=True):
+    X = as_samples(X, finite=finite)
     return X, check_k(k, X.shape[0]), check_rng(rng)
+
+
+def _distances_to_samples(X):
+    """A function ``row -> (n,)``: squared distances from every sample of X (n, d) to X[row].
+
+    The next centre of k-means++ and farthest-first depends on the distances to the last one
+    chosen, so k centres cost k passes over X. Checking X and moving it near the origin happen
+    once here, leaving one matrix-vector product per centre.
+    """
+    X_near, _, X_sq_norms = near_origin(X)
+
+    def distances_to(row):
+        dists = X_near @ (-2 * X_near[row])
+        dists += X_sq_norms
+        dists += X_sq_norms[row]
+        np.maximum(dists, 0, out=dists)  # rounding can dip just below zero
+        dists[row] = 0  # exactly, so a chosen sample is never drawn again
+        return dists.astype(np.float64, copy=False)
+
+    return distances_to
 
 
 def init_random(X, k, rng):
@@ -65,10 +85,11 @@ def init_kmeans_pp(X, k, rng):
 
     Taught in notebook 03 (Old Faithful).
     """
-    X, k, rng = _validate(X, k, rng)
+    X, k, rng = _validate(X, k, rng, finite=False)
+    distances_to = _distances_to_samples(X)
     n = X.shape[0]
     chosen = [int(rng.integers(n))]
-    closest = pairwise_sq_dists(X, X[chosen]).ravel().astype(np.float64)
+    closest = distances_to(chosen[0])
     for _ in range(1, k):
         total = closest.sum()
         if total > 0:
@@ -77,7 +98,7 @@ def init_kmeans_pp(X, k, rng):
             unused = np.setdiff1d(np.arange(n), chosen)
             row = int(rng.choice(unused))
         chosen.append(row)
-        closest = np.minimum(closest, pairwise_sq_dists(X, X[[row]]).ravel())
+        np.minimum(closest, distances_to(row), out=closest)
     return X[chosen].copy()
 
 
@@ -102,9 +123,10 @@ def init_farthest(X, k, rng):
 
     Taught in notebook 03 (Old Faithful).
     """
-    X, k, rng = _validate(X, k, rng)
+    X, k, rng = _validate(X, k, rng, finite=False)
+    distances_to = _distances_to_samples(X)
     chosen = [int(rng.integers(X.shape[0]))]
-    closest = pairwise_sq_dists(X, X[chosen]).ravel()
+    closest = distances_to(chosen[0])
     for _ in range(1, k):
         row = int(closest.argmax())
         if closest[row] == 0:
@@ -112,7 +134,7 @@ def init_farthest(X, k, rng):
             # centres stay distinct rows, as for the other initialisations.
             row = int(np.setdiff1d(np.arange(X.shape[0]), chosen)[0])
         chosen.append(row)
-        closest = np.minimum(closest, pairwise_sq_dists(X, X[[row]]).ravel())
+        np.minimum(closest, distances_to(row), out=closest)
     return X[chosen].copy()
 
 
