@@ -20,11 +20,7 @@ __all__ = ["update_centers", "kmeans", "KMeansResult", "HalfStep", "KMeans"]
 
 
 def _cluster_sums(X, labels, k):
-    """Per-cluster sums and sizes: sums (k, d) float64, counts (k,) int.
-
-    Partial sums over chunks of rows are added up in float64, so float32 data do not lose digits
-    over 60 000 additions.
-    """
+    """Per-cluster sums and sizes of X (n, d) with labels (n,): sums (k, d) float64, counts (k,)."""
     n, d = X.shape
     counts = np.bincount(labels, minlength=k)
     if d <= 8:
@@ -43,8 +39,9 @@ def _add_rows_to_clusters(X, samples, clusters, signs, k):
 
     The work is one product with a sparse one-hot matrix of shape (rows, k) holding w entries
     per sample: it reads each listed row of X once and touches no other row, whatever k is.
-    Sparse products add in X's precision, so at most a few thousand rows are summed at a time
-    and the partial sums are added up in float64.
+    Sparse products add in X's precision (float32 for float32 data), so the samples are taken
+    about a thousand at a time and the partial sums are added up in float64. With many clusters
+    the chunks grow to 4k samples, because every product writes a whole (k, d) result.
     """
     d = X.shape[1]
     m, w = clusters.shape
