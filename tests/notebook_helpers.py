@@ -93,6 +93,17 @@ def is_progress_bar(text):
     return bool(lines) and all(re.search(r"\d+%\|.*\|", line) for line in lines)
 
 
+def error_or_warning(output):
+    """What is wrong with a cell output that a student should never see, or None: an error, or
+    text on stderr (a warning, usually) other than a progress bar."""
+    if output.output_type == "error":
+        return f"raised {output.ename}: {output.evalue}"
+    text = output_text(output)
+    if output.get("name") == "stderr" and not is_progress_bar(text):
+        return f"wrote to stderr (a warning?): {text.strip()[:300]}"
+    return None
+
+
 # --- nbval markers ----------------------------------------------------------------------------
 
 #: Cell tags nbval understands, and the comment spelling of each.

@@ -216,11 +216,9 @@ def test_no_debugging_leftovers(path):
             problems.append(f"{here} is empty")
         problems += [f"{here}: {m!r}" for m in DEBUG_CODE.findall(cell.source)]
         for output in cell.outputs:
-            text = nh.output_text(output)
-            if output.output_type == "error":
-                problems.append(f"{here} shows {output.ename}: {output.evalue}")
-            elif output.get("name") == "stderr" and not nh.is_progress_bar(text):
-                problems.append(f"{here} shows stderr (a warning?): {text.strip()[:200]}")
+            problem = nh.error_or_warning(output)
+            if problem:
+                problems.append(f"{here} {problem}")
             elif output.output_type in ("execute_result", "display_data"):
                 data = output.get("data", {})
                 plain = data.get("text/plain", "")

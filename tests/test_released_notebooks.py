@@ -40,12 +40,8 @@ def test_released_lesson_runs_top_to_bottom_without_errors(path):
     for index, cell in nh.code_cells(run.released):
         if cell.source.strip() and cell.execution_count is None:
             problems.append(f"{nh.where(path, index)} was never run")
-        for output in cell.outputs:
-            text = nh.output_text(output)
-            if output.output_type == "error":
-                problems.append(f"{nh.where(path, index)} raised {output.ename}: {output.evalue}")
-            elif output.get("name") == "stderr" and not nh.is_progress_bar(text):
-                problems.append(f"{nh.where(path, index)} wrote to stderr: {text.strip()[:300]}")
+        problems += [f"{nh.where(path, index)} {problem}" for problem in
+                     map(nh.error_or_warning, cell.outputs) if problem]
     assert not problems, f"released {path.name}:\n" + "\n".join(problems)
 
 
