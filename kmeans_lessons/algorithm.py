@@ -15,6 +15,11 @@ from .init import INITIALISERS
 
 __all__ = ["update_centers", "kmeans", "KMeansResult", "HalfStep", "KMeans"]
 
+#: Up to this many features the work goes one feature at a time (scores built feature by feature,
+#: sums by one weighted bincount per feature) instead of by matrix products: with d = 2 a matrix
+#: product is nearly all call overhead.
+_FEW_FEATURES = 8
+
 
 # --- the update step -------------------------------------------------------------------------
 
@@ -23,8 +28,8 @@ def _cluster_sums(X, labels, k):
     """Per-cluster sums and sizes of X (n, d) with labels (n,): sums (k, d) float64, counts (k,)."""
     n, d = X.shape
     counts = np.bincount(labels, minlength=k)
-    if d <= 8:
-        # Few features: one weighted bincount per feature is a single fast pass each.
+    if d <= _FEW_FEATURES:
+        # One weighted bincount per feature is a single fast pass each.
         sums = np.empty((k, d))
         for j in range(d):
             sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=k)
@@ -198,9 +203,6 @@ def _assign_with_loss(X, C, X_sq_norms):
     return labels, loss
 
 
-#: Up to this many features the scores are built one feature at a time instead of by a matrix
-#: product: with d = 2 a matrix product is nearly all call overhead.
-_FEW_FEATURES = 8
 #: Scores kept at once on the few-features path: about 128k numbers (512 KB in float32) keeps
 #: the temporaries in cache and below the size at which every allocation maps fresh pages.
 _FEW_FEATURES_SCORES = 2**17
@@ -251,7 +253,7 @@ def _move_changed(X, old, new, sums, counts):
         return _cluster_sums(X, new, k)  # cheaper than two entries for every mover
     old, new = old[changed], new[changed]
     counts = counts - np.bincount(old, minlength=k) + np.bincount(new, minlength=k)
-    if X.shape[1] <= 8:
+    if X.shape[1] <= _FEW_FEATURES:
         movers = X[changed]
         leaving, _ = _cluster_sums(movers, old, k)
         arriving, _ = _cluster_sums(movers, new, k)
