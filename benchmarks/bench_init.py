@@ -21,22 +21,10 @@ import time
 import numpy as np
 from sklearn.cluster import kmeans_plusplus
 
+from bench_kmeans import mnist_like  # the same data as the k-means benchmark
 from kmeans_lessons import init_farthest, init_kmeans_pp
 
 TARGET = 1.0
-
-
-def mnist_like(rng):
-    """Real MNIST training pixels scaled to [0, 1] if available, else noise of the same shape."""
-    if os.environ.get("KMEANS_LESSONS_DATA"):
-        try:
-            from kmeans_lessons.datasets import load_mnist
-
-            images, _ = load_mnist("train")
-            return (images.reshape(len(images), -1) / np.float32(255)).astype(np.float32), "MNIST"
-        except Exception as error:  # fall back to noise, but say why
-            print(f"(could not read MNIST: {error}; using noise)")
-    return rng.random((60000, 784), dtype=np.float32), "noise"
 
 
 def seconds(run):
@@ -50,7 +38,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--k", type=int, nargs="+", default=[10, 64, 200])
     args = parser.parse_args(argv)
-    X, source = mnist_like(np.random.default_rng(0))
+    X, source = mnist_like(60000, 784, np.random.default_rng(0))
     print(f"X {X.shape[0]} x {X.shape[1]} float32 ({source}); OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE')}")
     met = True

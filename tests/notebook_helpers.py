@@ -223,6 +223,19 @@ def mnist_skip_reason(path):
     return None
 
 
+def released_run_or_skip(path):
+    """The released run of ``path`` (see released_run), which must reach the end; skips the test
+    with the reason when the lesson cannot run here (MNIST missing)."""
+    import pytest
+
+    reason = mnist_skip_reason(path)
+    if reason:
+        pytest.skip(reason)
+    run = released_run(path)
+    assert run.problem is None, f"released {path.name} did not run to the end: {run.problem}"
+    return run
+
+
 def released_run(path):
     """Release ``path`` and run the student version once per session (cached).
 

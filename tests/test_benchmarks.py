@@ -9,6 +9,12 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
+@pytest.fixture(autouse=True)
+def benchmarks_on_path(monkeypatch):
+    # The scripts run as `python benchmarks/NAME.py`, which puts their folder on sys.path.
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+
+
 def load(name):
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)

@@ -20,22 +20,13 @@ PATHS, IDS = nh.lesson_params()
 PENDING = "not attempted yet"
 
 
-def run_or_skip(path):
-    reason = nh.mnist_skip_reason(path)
-    if reason:
-        pytest.skip(reason)
-    run = nh.released_run(path)
-    assert run.problem is None, f"released {path.name} did not run to the end: {run.problem}"
-    return run
-
-
 def pending_headline(name):
     return re.compile(rf"^… {re.escape(name)}: {PENDING} \(0/\d+ points\)", re.MULTILINE)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_released_lesson_runs_top_to_bottom_without_errors(path):
-    run = run_or_skip(path)
+    run = nh.released_run_or_skip(path)
     problems = []
     for index, cell in nh.code_cells(run.released):
         if cell.source.strip() and cell.execution_count is None:
@@ -47,7 +38,7 @@ def test_released_lesson_runs_top_to_bottom_without_errors(path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_every_exercise_is_reported_pending_by_check(path):
-    run = run_or_skip(path)
+    run = nh.released_run_or_skip(path)
     names = exercises_in_notebook(nh.read(path), str(path))
     assert names, f"{path.name} has no exercise (no ### BEGIN SOLUTION inside a function)"
     for name in names:
@@ -72,7 +63,7 @@ def test_every_exercise_is_reported_pending_by_check(path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_released_lesson_still_draws_every_plot(path):
-    run = run_or_skip(path)
+    run = nh.released_run_or_skip(path)
     solution = nh.read(path)
     for mime, what in (("image/png", "plots"), (nh.WIDGET_MIME, "widgets")):
         expected, got = nh.count_outputs(solution, mime), nh.count_outputs(run.released, mime)
