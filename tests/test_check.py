@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import kmeans_lessons
 from kmeans_lessons.grading import CHECK_SEED, EXERCISES, CheckResult, check, grade_function
-from kmeans_lessons.grading.hints import CATALOGUE
+from kmeans_lessons.grading.exercises import CATALOGUE
 
 # --- correct solutions, several styles per exercise ------------------------------------------
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from kmeans_lessons.grading import EXERCISES, check
-from kmeans_lessons.grading.hints import CATALOGUE, COMMON, hint_text, mistakes_for
+from kmeans_lessons.grading.exercises import CATALOGUE
+from kmeans_lessons.grading.hints import COMMON, hint_text, mistakes_for
 
 
 def _dists(X, C):

@@ -151,7 +151,7 @@ def _feedback(results, exercise):
             if result.hint in shown:
                 line += " (same hint as above)"
             else:
-                text = hints.hint_text(exercise.name, result.hint)
+                text = hints.hint_text(exercise, result.hint)
                 if text:
                     line += f" Hint: {text}"
                 shown.add(result.hint)
