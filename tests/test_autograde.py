@@ -17,12 +17,9 @@ import numpy as np
 import psutil
 import pytest
 
-from kmeans_lessons.grading import _harness
-from kmeans_lessons.grading._static import analyse, detect_lesson
 from kmeans_lessons.grading.autograde import (
     ExerciseGrade,
     SubmissionGrade,
-    _summarise,
     collect_submissions,
     exercise_seed,
     feedback_text,
@@ -30,6 +27,9 @@ from kmeans_lessons.grading.autograde import (
     grades_csv,
     load_key,
 )
+from kmeans_lessons.grading.autograde import kernel as _harness
+from kmeans_lessons.grading.autograde.batch import _summarise
+from kmeans_lessons.grading.autograde.static import analyse, detect_lesson
 
 # ---------------------------------------------------------------------------------------------
 # Submissions, written as a student would (lesson 02: pairwise_sq_dists and assign)
@@ -347,7 +347,7 @@ def test_a_slow_notebook_runs_out_of_its_time_budget(tmp_path):
 
 
 def test_a_worker_past_its_budget_is_killed_and_the_batch_goes_on(tmp_path, monkeypatch):
-    from kmeans_lessons.grading import autograde
+    from kmeans_lessons.grading.autograde import batch as autograde
 
     marker = "kmeans-lessons-hung-worker"
     monkeypatch.setattr(autograde, "WORKER_COMMAND",
@@ -363,7 +363,7 @@ def test_a_worker_past_its_budget_is_killed_and_the_batch_goes_on(tmp_path, monk
 
 
 def test_a_submission_that_edits_the_package_is_flagged(tmp_path, monkeypatch):
-    from kmeans_lessons.grading import autograde
+    from kmeans_lessons.grading.autograde import batch as autograde
 
     package = tmp_path / "package"  # stands in for kmeans_lessons/ so the real one stays intact
     package.mkdir()
@@ -498,7 +498,7 @@ def test_feedback_lists_points_hints_and_notes():
 
 
 def test_points_come_from_the_hidden_cases_only():
-    from kmeans_lessons.grading._worker import hidden_score
+    from kmeans_lessons.grading.autograde.worker import hidden_score
     from kmeans_lessons.grading.cases import CaseResult
     from kmeans_lessons.grading.check import CheckResult
 

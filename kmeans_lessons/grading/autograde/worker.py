@@ -1,6 +1,6 @@
 """Grade one submission in a process of its own (started by the batch grader).
 
-The batch grader (:mod:`kmeans_lessons.grading.autograde`) starts one worker per submission,
+The batch grader (:mod:`kmeans_lessons.grading.autograde.batch`) starts one worker per submission,
 writes a job (JSON) to its standard input and reads its reports (JSON lines) from its standard
 output. Student code never runs in this process; it runs in a Jupyter kernel that the worker
 starts and watches. What the worker does, in order:
@@ -8,7 +8,7 @@ starts and watches. What the worker does, in order:
 1. Reads the notebook (anything nbformat cannot read is *invalid*) and analyses its code without
    running it: which exercise functions it defines, which lesson that makes it, and whether an
    exercise function hands its work to the package's reference implementation.
-2. Starts a fresh kernel through ``_sandbox.py`` (memory and file-size limits, own session, no
+2. Starts a fresh kernel through ``sandbox.py`` (memory and file-size limits, own session, no
    standard streams, a private working folder and HOME), and executes every code cell with
    nbclient. A cell that raises is recorded and the run goes on. A cell that runs past the time
    limit is interrupted and the run goes on; if the kernel does not answer after the interrupt,
@@ -21,21 +21,22 @@ starts and watches. What the worker does, in order:
    process's reference implementation and the hidden cases from a seed that only the batch
    grader and this process know. The student's function is represented here by
    :class:`KernelFunction`, which sends the inputs to the kernel, calls the function there
-   through the harness (:mod:`kmeans_lessons.grading._harness`) and reads back only the return
-   value (JSON plus ``.npy`` data, never pickles). Small inputs travel inside one request and
-   its reply; large ones (the inputs of timing cases) through files, in three requests, so that
-   only the call itself is timed. Whatever the submission printed, patched or computed is never
+   through the harness (:mod:`.kernel`) and reads back only the return value (JSON plus
+   ``.npy`` data, never pickles). Small inputs travel inside one request and its reply; large
+   ones (the inputs of timing cases) through files, in three requests, so that only the call
+   itself is timed. Whatever the submission printed, patched or computed is never
    read: a redefined ``check``, a patched NumPy or fake outputs in the file change nothing here.
    Points come from the hidden cases only (:func:`hidden_score`).
 4. Kills every process the submission started. The worker makes itself a *child subreaper*
    (Linux ``prctl``), so even a child that detached with ``setsid`` and a double fork is
    re-parented to the worker and killed with the rest.
 
-Reports, one JSON object per line: ``invalid``, ``lesson``, ``cell`` (an error, a timeout, a
-dead or stuck kernel, a skipped cell), ``exercise`` (score, max_score, passed, pending, feedback,
-note), ``budget`` (the time budget ran out) and finally ``done``. The batch grader builds the
-row of ``grades.csv`` from them; reports arrive as each step finishes, so a worker killed for
-running out of time has still reported what it graded.
+The job and the reports are the dataclasses of :mod:`.protocol` (JSON on the wire, one report a
+line): ``invalid`` or ``lesson``, then ``cell`` (an error, a timeout, a dead or stuck kernel, a
+skipped cell), ``exercise`` (score, max_score, passed, pending, feedback, note), ``budget`` (the
+time budget ran out) and finally ``done``. The batch grader builds the row of ``grades.csv``
+from them; reports arrive as each step finishes, so a worker killed for running out of time
+has still reported what it graded.
 """
 
 import ast
@@ -65,10 +66,12 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import _harness
-from ._static import analyse, detect_lesson
+from . import kernel as harness
+from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
+                       InvalidReport, Job, LessonReport)
+from .static import analyse, detect_lesson
 
-__all__ = ["KernelFunction", "StudentCodeError", "hidden_score", "main"]
+__all__ = ["KernelFunction", "KernelCallError", "hidden_score", "main"]
 
 #: Name of the harness module inside the kernel's globals.
 HARNESS_NAME = "__kmeans_lessons_grader__"
@@ -92,21 +95,21 @@ MAX_BASELINE = 0.010
 WATCH_INTERVAL = 0.25
 
 _PR_SET_CHILD_SUBREAPER = 36
-_SANDBOX = str(Path(__file__).with_name("_sandbox.py"))
+_SANDBOX = str(Path(__file__).with_name("sandbox.py"))
 
 
-class StudentCodeError(Exception):
+class KernelCallError(Exception):
     """The student's function raised an exception the grader cannot re-create exactly.
 
     The message names the original type, e.g. ``"LinAlgError: Singular matrix"``.
     """
 
 
-class KernelDiedError(StudentCodeError):
+class KernelDiedError(KernelCallError):
     """The kernel died while the student's function was running."""
 
 
-class CallTimeoutError(StudentCodeError, TimeoutError):
+class CallTimeoutError(KernelCallError, TimeoutError):
     """The student's function ran past the time limit (it was interrupted)."""
 
 
@@ -208,7 +211,7 @@ class _MemoryWatch(threading.Thread):
 
 
 class _SandboxedKernelManager(AsyncKernelManager):
-    """Starts ``ipykernel`` from this interpreter under ``_sandbox.py``'s limits.
+    """Starts ``ipykernel`` from this interpreter under ``sandbox.py``'s limits.
 
     The submission's kernelspec is ignored: every submission runs the same Python.
     """
@@ -245,9 +248,9 @@ class Submission:
 
     def __init__(self, job, folder, report):
         self.job, self.folder, self.report = job, Path(folder), report
-        self.deadline = time.monotonic() + float(job["max_time"]) - BUDGET_MARGIN
-        self.cell_timeout = float(job["cell_timeout"])
-        self.memory_mb = int(job["memory_mb"])
+        self.deadline = time.monotonic() + job.max_time - BUDGET_MARGIN
+        self.cell_timeout = job.cell_timeout
+        self.memory_mb = job.memory_mb
         self.nb = None
         self.kernels_started = 0
         self.ran = []  # cells whose effects the current kernel holds, in order
@@ -274,7 +277,7 @@ class Submission:
         if self.remaining() > 0:
             return False
         if not self.out_of_time_reported:
-            self.report("budget")
+            self.report(BudgetReport())
             self.out_of_time_reported = True
         return True
 
@@ -301,13 +304,13 @@ class Submission:
             PYTHONDONTWRITEBYTECODE="1",
             JPY_PARENT_PID=str(os.getpid()),
         )
-        env.update(self.job.get("kernel_env", {}))
+        env.update(self.job.kernel_env)
         return env
 
     def _prepare_home(self):
         mpl = self.folder / "home" / ".matplotlib"
         mpl.mkdir(parents=True, exist_ok=True)
-        for cache in self.job.get("font_caches", []):
+        for cache in self.job.font_caches:
             try:
                 shutil.copy(cache, mpl)
             except OSError:
@@ -323,7 +326,7 @@ class Submission:
             connection_file=str(self.folder / "ipc" / f"kernel-{number}.json"),
         )
         km.sandbox_prefix = (sys.executable, _SANDBOX, "--memory-mb", str(self.memory_mb),
-                             "--file-mb", str(int(self.job["file_mb"])), "--")
+                             "--file-mb", str(self.job.file_mb), "--")
         client = _QuietClient(
             self.nb,
             km=km,
@@ -462,21 +465,21 @@ class Submission:
         for position, index in enumerate(cells):
             if self.out_of_time():
                 for rest in cells[position:]:
-                    self.report("cell", cell=rest, outcome="skipped",
-                                detail="not run: the time budget ran out")
+                    self.report(CellReport(cell=rest, outcome="skipped",
+                                           detail="not run: the time budget ran out"))
                 break
             outcome, detail = await self._run_cell(index)
             if outcome != "ok":
-                self.report("cell", cell=index, outcome=outcome, detail=detail,
-                            ename=self.last_error if outcome == "error" else None,
-                            memory=outcome == "died" and self.memory_death)
+                self.report(CellReport(cell=index, outcome=outcome, detail=detail,
+                                       ename=self.last_error if outcome == "error" else None,
+                                       memory=outcome == "died" and self.memory_death))
             if outcome in ("died", "stuck"):
                 # Skip the cell that killed the kernel; rebuild the state of the cells before.
                 if not await self._restart(list(self.ran)):
                     self.gave_up = True
                     for rest in cells[position + 1:]:
-                        self.report("cell", cell=rest, outcome="skipped",
-                                    detail="not run: the kernel kept dying")
+                        self.report(CellReport(cell=rest, outcome="skipped",
+                                               detail="not run: the kernel kept dying"))
                     break
                 continue
             if outcome in ("ok", "error"):
@@ -536,8 +539,9 @@ class Submission:
         if self.gave_up:
             return False
         if not (self.kernel_alive() and self.run_code("pass", PROBE_TIMEOUT) == "ok"):
-            self.report("cell", cell=None, outcome="died",
-                        detail=self._death_reason() + " while a function was being graded")
+            self.report(CellReport(
+                cell=None, outcome="died",
+                detail=self._death_reason() + " while a function was being graded"))
             self._stop_clients()
             self.harness_ready = False
             if not asyncio.run(self.rebuild()):
@@ -565,7 +569,7 @@ class Submission:
         self.baseline = min(min(times, default=0.0), MAX_BASELINE)
 
     def _install_harness(self):
-        source = Path(_harness.__file__).read_text(encoding="utf-8")
+        source = Path(harness.__file__).read_text(encoding="utf-8")
         code = (
             f"import types as _kl_types\n"
             f"{HARNESS_NAME} = _kl_types.ModuleType({HARNESS_NAME!r})\n"
@@ -583,7 +587,7 @@ class Submission:
         if self.run_code(code, self._limit(30)) != "ok":
             return {}
         try:
-            document, _ = _harness.load(stem, MAX_RESULT_BYTES)
+            document, _ = harness.load(stem, MAX_RESULT_BYTES)
             found = document["defined"]
             return {name: found.get(name) is True for name in names}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -619,7 +623,7 @@ CLOCK = GraderClock()
 
 def _install_clock():
     """Give the case runner :data:`CLOCK` instead of the time module (see GraderClock)."""
-    from . import cases
+    from .. import cases
 
     if getattr(cases, "time", None) is time:
         cases.time = CLOCK
@@ -632,7 +636,7 @@ class KernelFunction:
 
     Calling it runs the student's function in the kernel on copies of the arguments and returns
     the decoded result; an exception in the kernel is raised here again (builtin exception
-    types as themselves, anything else as :class:`StudentCodeError`). Arrays the function
+    types as themselves, anything else as :class:`KernelCallError`). Arrays the function
     changed in place are changed here too, and a random generator passed in advances exactly as
     it did in the kernel, so checks about mutation and reproducibility work as on a local
     function.
@@ -670,8 +674,8 @@ class KernelFunction:
         self.last_seconds = 0.0
         number = submission.calls
         arrays = []
-        document = {"args": _harness.encode(tuple(args), arrays),
-                    "kwargs": _harness.encode(dict(kwargs), arrays)}
+        document = {"args": harness.encode(tuple(args), arrays),
+                    "kwargs": harness.encode(dict(kwargs), arrays)}
         small = sum(array.nbytes for array in arrays) < SMALL_INPUT_BYTES
         try:
             if small:
@@ -681,7 +685,7 @@ class KernelFunction:
             if status == "ok":
                 kind, payload = self._unpack(*received, args, kwargs)
         except (OSError, ValueError, KeyError, TypeError, RecursionError, SyntaxError):
-            raise StudentCodeError(
+            raise KernelCallError(
                 f"the grader could not call {self.name} in your notebook or read what it "
                 f"returned; did the notebook replace NumPy, json or os?"
             ) from None
@@ -700,7 +704,7 @@ class KernelFunction:
 
     def _call_inline(self, number, document, arrays):
         """Small inputs: one request carries them in, its reply carries the result out."""
-        expression = (f"{HARNESS_NAME}.call_inline(globals(), {_harness.pack(document, arrays)!r}, "
+        expression = (f"{HARNESS_NAME}.call_inline(globals(), {harness.pack(document, arrays)!r}, "
                       f"{number}, {self.name!r}, {self.references!r})")
         status = self._run_step("", self.timeout, {"result": expression})
         if status != "ok":
@@ -711,7 +715,7 @@ class KernelFunction:
         text = reply.get("data", {}).get("text/plain", "")
         if not isinstance(text, str) or len(text) > MAX_RESULT_BYTES or text[:1] not in "'\"":
             raise ValueError("unexpected reply")
-        return status, _harness.unpack(ast.literal_eval(text), MAX_RESULT_BYTES)
+        return status, harness.unpack(ast.literal_eval(text), MAX_RESULT_BYTES)
 
     def _call_with_files(self, number, document, arrays):
         """Large inputs (timing cases): read in, run, write out as three requests, so that only
@@ -719,7 +723,7 @@ class KernelFunction:
         submission = self.submission
         directory = str(submission.folder / "exchange")
         try:
-            _harness.save(os.path.join(directory, f"call-{number}"), document, arrays)
+            harness.save(os.path.join(directory, f"call-{number}"), document, arrays)
             status = submission.run_code(f"{HARNESS_NAME}.prepare({directory!r}, {number})",
                                          submission._limit(60.0))
             if status == "ok":
@@ -733,7 +737,7 @@ class KernelFunction:
                 return status, None
             if status != "ok":
                 raise OSError("the call could not be made")
-            return status, _harness.load(os.path.join(directory, f"result-{number}"),
+            return status, harness.load(os.path.join(directory, f"result-{number}"),
                                          MAX_RESULT_BYTES)
         finally:
             self._cleanup(directory, number)
@@ -772,7 +776,7 @@ class KernelFunction:
             self._apply_changes(list(args) + list(kwargs.values()), after, arrays)
         status = result.get("status")
         if status == "ok":
-            return "return", _harness.decode(result.get("value"), arrays, allow_generators=False)
+            return "return", harness.decode(result.get("value"), arrays, allow_generators=False)
         if status == "missing":
             return "raise", NameError(f"name '{self.name}' is not defined in the notebook")
         if status == "raised":
@@ -786,7 +790,7 @@ class KernelFunction:
         for original, encoded in zip(originals, after):
             if encoded is None:
                 continue
-            changed = _harness.decode(encoded, arrays)
+            changed = harness.decode(encoded, arrays)
             if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
                 if (changed.shape == original.shape and changed.dtype == original.dtype
                         and not np.array_equal(changed, original, equal_nan=True)
@@ -809,7 +813,7 @@ def _rebuild_exception(result):
                 return cls(message)
             except TypeError:  # e.g. UnicodeDecodeError needs five arguments
                 pass
-    return StudentCodeError(f"{name}: {message}" if message else name)
+    return KernelCallError(f"{name}: {message}" if message else name)
 
 
 # ------------------------------------------------------------------------------------------
@@ -818,19 +822,11 @@ def _rebuild_exception(result):
 
 def _registry():
     """The exercise registry and grader (imported late: a broken registry is a grader bug)."""
-    from .check import grade_function
-    from .exercises import EXERCISES
+    from ..check import grade_function
+    from ..exercises import EXERCISES
 
     _install_clock()
     return EXERCISES, grade_function
-
-
-def _reference_names(exercise):
-    reference = getattr(exercise, "reference", None)
-    names = {exercise.name}
-    if reference is not None and getattr(reference, "__name__", None):
-        names.add(reference.__name__)
-    return names
 
 
 def _reference_functions(exercise):
@@ -895,16 +891,18 @@ def _read_notebook(path):
 
 
 def run_job(job, folder, report):
-    nb, problem = _read_notebook(job["notebook"])
+    """Grade the notebook of ``job`` (a protocol.Job) in ``folder``; ``report(message)`` sends
+    each protocol report to the batch grader."""
+    nb, problem = _read_notebook(job.notebook)
     if nb is None:
-        report("invalid", message=f"the file {problem}")
+        report(InvalidReport(message=f"the file {problem}"))
         return
     exercises, grade_function = _registry()
     references = {name: _reference_names(exercise) for name, exercise in exercises.items()}
     defined, delegates = analyse(nb, exercises, references)
-    lesson = job.get("lesson") or detect_lesson(defined, exercises)
+    lesson = job.lesson or detect_lesson(defined, exercises)
     names = [name for name, exercise in exercises.items() if exercise.notebook == lesson]
-    report("lesson", lesson=lesson, exercises=names)
+    report(LessonReport(lesson=lesson, exercises=names))
     # Nothing the kernel runs is needed from the file's stored outputs; drop them so a fake
     # "all checks passed" output cannot end up anywhere.
     for cell in nb.cells:
@@ -919,14 +917,14 @@ def run_job(job, folder, report):
         try:
             asyncio.run(submission.execute())
         except Exception as error:  # the kernel did not start, or nbclient gave up
-            report("cell", cell=None, outcome="died",
-                   detail=f"the kernel could not be run ({type(error).__name__})")
+            report(CellReport(cell=None, outcome="died",
+                              detail=f"the kernel could not be run ({type(error).__name__})"))
             for name in names:
-                report("exercise", name=name, score=0, max_score=1, passed=False, pending=False,
-                       feedback=[], note="not graded: the notebook could not be run")
+                report(ExerciseReport(name=name, score=0.0, max_score=1.0,
+                                      note="not graded: the notebook could not be run"))
             return
         for name in names:
-            grade_one(submission, exercises[name], grade_function, job["seeds"][name],
+            grade_one(submission, exercises[name], grade_function, job.seeds[name],
                       defined.get(name), delegates.get(name, False))
     finally:
         submission.watch.stop()
@@ -939,11 +937,11 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
 
     def report(score=0.0, max_score=1.0, passed=False, pending=False, feedback=(), note="",
                failure=None, calls=0):
-        submission.report("exercise", name=name, score=float(score), max_score=float(max_score),
-                          passed=bool(passed), pending=bool(pending),
-                          feedback=[str(line) for line in feedback], note=note,
-                          timed_out=isinstance(failure, CallTimeoutError),
-                          kernel_died=isinstance(failure, KernelDiedError), calls=calls)
+        submission.report(ExerciseReport(
+            name=name, score=float(score), max_score=float(max_score), passed=bool(passed),
+            pending=bool(pending), feedback=list(feedback), note=note,
+            timed_out=isinstance(failure, CallTimeoutError),
+            kernel_died=isinstance(failure, KernelDiedError), calls=calls))
 
     if delegates:
         return report(note=(f"{name} calls the package's reference implementation "
@@ -1002,25 +1000,25 @@ def main():
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     lock = threading.Lock()
 
-    def report(event, **fields):
-        line = json.dumps({"event": event, **fields}, sort_keys=True)
+    def report(message):
+        line = json.dumps(message.to_json(), sort_keys=True)
         with lock:
             channel.write(line + "\n")
             channel.flush()
 
-    job = json.loads(sys.stdin.read())
+    job = Job.from_json(json.loads(sys.stdin.read()))
     sys.stdin.close()
     _become_subreaper()
     folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-")
     try:
         run_job(job, folder, report)
     except Exception as error:  # a grader bug: say so rather than die silently
-        report("error", message=f"{type(error).__name__}: {str(error)[:300]}")
+        report(ErrorReport(message=f"{type(error).__name__}: {str(error)[:300]}"))
         raise
     finally:
         kill_descendants()
         shutil.rmtree(folder, ignore_errors=True)
-    report("done")
+    report(DoneReport())
     return 0
 
 
