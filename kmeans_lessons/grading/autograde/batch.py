@@ -26,6 +26,7 @@ import psutil
 from tqdm.auto import tqdm
 
 from ..exercises import EXERCISES
+from ..scoring import points
 from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
                        InvalidReport, Job, LessonReport, report_from_json)
 from .results import (ExerciseGrade, SubmissionGrade, exercise_columns, write_feedback,
@@ -258,10 +259,10 @@ def _run_worker(job, budget):
 
 
 def _points(exercise, score, max_score):
+    """The worker's ``score`` out of ``max_score``, on the registry's points of ``exercise``."""
     if not max_score or max_score <= 0:
         return 0.0
-    fraction = min(max(float(score) / float(max_score), 0.0), 1.0)
-    return round(exercise.points * fraction, 2)
+    return points(exercise.points, float(score) / float(max_score))  # a share of 1
 
 
 def _cell_phrase(report):

@@ -67,6 +67,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import kernel as harness
+from ..scoring import case_points
 from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
                        InvalidReport, Job, LessonReport)
 from .static import analyse, detect_lesson
@@ -978,16 +979,18 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
 
 
 def hidden_score(result):
-    """Points earned on the hidden cases only.
+    """Points earned on the hidden cases only (the one rule of :mod:`..scoring`).
 
     ``grade_function`` also runs the fixed visible cases that ``check`` shows in the notebook;
     a student could hard-code their answers, so they earn nothing here: the score is the
     exercise's points times the share of *hidden* cases passed (drawn from the secret seed).
     """
-    hidden = [case for case in getattr(result, "cases", []) if getattr(case, "hidden", False)]
-    if result.pending or not hidden:
-        return 0.0 if result.pending else float(result.score)
-    return float(result.max_score) * sum(bool(case.passed) for case in hidden) / len(hidden)
+    if result.pending:
+        return 0.0
+    if not any(getattr(case, "hidden", False) for case in result.cases):
+        return float(result.score)  # e.g. "not a function": no case ran
+    # unrounded: the batch grader rescales it to the registry's points and rounds once
+    return case_points(result.max_score, result.cases, hidden_only=True, rounded=False)
 
 
 def main():
