@@ -33,7 +33,8 @@ class Mistake:
 
     key : short name, e.g. "swapped_xc"; text : the hint shown to the student (None: the text of
     the common mistake with the same key); detect(out, case) -> bool; on_exception(exc, case)
-    -> bool.
+    -> bool. A detector that raises (it cannot read the output) simply does not apply, so a
+    detector need not guard its reading of ``out``.
     """
 
     key: str

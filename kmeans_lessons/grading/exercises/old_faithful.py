@@ -637,10 +637,7 @@ def _kmeans_not_three(out, case):
 
 def _kmeans_never_updated(out, case):
     runs = _kmeans_runs(case)
-    try:
-        centers, labels, losses = _unpack3(out)
-    except Exception:
-        return False
+    centers, labels, losses = _unpack3(out)
     moved = not close(runs["C0"], case.expected.centers)
     return moved and close(centers, runs["C0"])
 
@@ -649,10 +646,7 @@ def _kmeans_one_iteration(out, case):
     runs = _kmeans_runs(case)
     if case.expected.n_iter <= 1:
         return False
-    try:
-        centers, labels, losses = _unpack3(out)
-    except Exception:
-        return False
+    centers, labels, losses = _unpack3(out)
     return close(centers, runs["centers"][1]) and not close(runs["centers"][1],
                                                                case.expected.centers)
 
@@ -662,20 +656,14 @@ def _kmeans_stale_labels(out, case):
     t = case.expected.n_iter
     if t < 1:
         return False
-    try:
-        centers, labels, losses = _unpack3(out)
-    except Exception:
-        return False
+    centers, labels, losses = _unpack3(out)
     stale = runs["labels"][t - 1]
     return (close(centers, case.expected.centers) and np.array_equal(labels, stale)
             and not np.array_equal(stale, case.expected.labels))
 
 
 def _kmeans_losses_length(out, case):
-    try:
-        centers, labels, losses = _unpack3(out)
-    except Exception:
-        return False
+    centers, labels, losses = _unpack3(out)
     expected = list(case.expected.losses)
     if not (close(centers, case.expected.centers)
             and np.array_equal(labels, case.expected.labels)):
@@ -688,10 +676,7 @@ def _kmeans_losses_length(out, case):
 
 def _kmeans_stopping_rule(out, case):
     runs = _kmeans_runs(case)
-    try:
-        centers, labels, losses = _unpack3(out)
-    except Exception:
-        return False
+    centers, labels, losses = _unpack3(out)
     expected_t = case.expected.n_iter
     for t in set(runs["stops"].values()) | {len(losses) - 1}:
         if t == expected_t or not 0 <= t < len(runs["centers"]):
@@ -704,10 +689,7 @@ def _kmeans_stopping_rule(out, case):
 
 
 def _kmeans_mean_losses(out, case):
-    try:
-        centers, labels, losses = _unpack3(out)
-    except Exception:
-        return False
+    centers, labels, losses = _unpack3(out)
     n = np.shape(case.args[0])[0]
     expected = np.asarray(case.expected.losses)
     return n > 1 and len(losses) == len(expected) and close(losses, expected / n)
