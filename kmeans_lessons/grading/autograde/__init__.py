@@ -6,9 +6,10 @@ writes ``grades.csv`` (and one feedback file per student).
 
 The parts: :mod:`.batch` (the batch grader), :mod:`.results` (grades, CSV, feedback),
 :mod:`.protocol` (the typed job and reports between batch and worker), :mod:`.worker` (one
-submission), :mod:`.kernel` (the code the worker runs inside the kernel, and the exchange
-format), :mod:`.sandbox` (the kernel's launcher) and :mod:`.static` (reading a notebook's code
-without running it).
+submission: running its notebook, grading its exercises), :mod:`.calls` (calling its functions
+in the kernel), :mod:`.processes` (its processes and their memory), :mod:`.kernel` (the code
+the worker runs inside the kernel, and the exchange format), :mod:`.sandbox` (the kernel's
+launcher) and :mod:`.static` (reading a notebook's code without running it).
 
 Trust boundary
 --------------

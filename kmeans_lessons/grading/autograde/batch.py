@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from ..exercises import EXERCISES
 from ..scoring import points
+from .processes import kill_descendants
 from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
                        InvalidReport, Job, LessonReport, report_from_json)
 from .results import (ExerciseGrade, SubmissionGrade, exercise_columns, write_feedback,
@@ -203,8 +204,6 @@ def _kill_marked(token):
 def _run_worker(job, budget):
     """Run one worker on ``job`` (a protocol.Job); return (reports, killed, returncode, stderr
     tail), the reports as the JSON objects the worker wrote (read by :func:`_summarise`)."""
-    from .worker import kill_descendants  # the worker's imports (nbclient...) only when needed
-
     token = secrets.token_hex(16)
     env = {key: value for key, value in os.environ.items() if not key.startswith(KEY_ENV)}
     env[RUN_ENV] = token
