@@ -25,8 +25,9 @@ Adding a lesson's exercises
    ``_<name>_cases(seed, hidden)`` (visible cases, then hidden ones drawn from
    ``_common.case_rng(seed, salt)`` with a salt no other exercise uses, a ``TimingCase`` last),
    a comparator ``(out, expected, case) -> problem or None`` (or one of ``_common``'s), the
-   mistake detectors ``(out, case) -> bool``, and ``NAME = Exercise(..., mistakes=(Mistake(key,
-   hint, detector), ...))``; end the module with ``EXERCISES = (NAME, ...)``.
+   mistake detectors ``(out, case) -> bool`` (helpers in :mod:`..hints`: ``shows``, ``close``,
+   ``as_numbers``), and ``NAME = Exercise(..., mistakes=(Mistake(key, hint, detector), ...))``;
+   end the module with ``EXERCISES = (NAME, ...)`` in the order the notebook teaches them.
 2. Add the module to ``LESSONS`` below, in curriculum order (one line).
 ``tests/test_hints.py`` then wants one wrong solution per named mistake, and
 ``tests/test_notebook_lint.py`` a notebook ``notebooks/<lesson>.ipynb`` with these functions.
