@@ -8,6 +8,7 @@ import csv
 import hashlib
 import inspect
 import io
+import json
 import stat
 import sys
 import types
@@ -681,3 +682,45 @@ def test_tripwire_leaves_a_replaced_module_attribute_alone(monkeypatch):
     finally:
         disarm()
     assert hits == []
+
+
+# The protocol between the batch grader and a worker
+
+
+def test_every_report_survives_the_trip_through_json():
+    from kmeans_lessons.grading.autograde import protocol
+
+    reports = [
+        protocol.InvalidReport("the file is not a notebook (not valid JSON)"),
+        protocol.LessonReport("02_distances", ["pairwise_sq_dists", "assign"]),
+        protocol.CellReport(cell=3, outcome="error", detail="NameError: x", ename="NameError"),
+        protocol.CellReport(cell=None, outcome="died", detail="the kernel died", memory=True),
+        protocol.ExerciseReport(name="assign", score=2.5, max_score=5.0, feedback=["✗ ties"],
+                                note="", timed_out=True, calls=7),
+        protocol.BudgetReport(),
+        protocol.ErrorReport("KeyError: 'x'"),
+        protocol.DoneReport(),
+    ]
+    for report in reports:
+        wire = json.loads(json.dumps(report.to_json()))
+        assert wire["event"] == report.event
+        assert protocol.report_from_json(wire) == report
+
+
+def test_a_report_of_the_wrong_shape_is_read_with_defaults_or_dropped():
+    from kmeans_lessons.grading.autograde.protocol import ExerciseReport, report_from_json
+
+    assert report_from_json({"event": "nonsense"}) is None
+    assert report_from_json(["exercise", "assign"]) is None
+    read = report_from_json({"event": "exercise", "name": "assign", "score": "5", "passed": 1,
+                             "feedback": ["fine"]})
+    assert read == ExerciseReport(name="assign", score=0.0, passed=False, feedback=["fine"])
+
+
+def test_the_job_survives_the_trip_through_json():
+    from kmeans_lessons.grading.autograde.protocol import Job
+
+    job = Job(notebook="/submissions/alice.ipynb", seeds={"assign": 2**62 + 1}, cell_timeout=5.0,
+              max_time=60.0, memory_mb=4096, file_mb=1024, lesson="02_distances",
+              font_caches=["/cache/fontlist-v390.json"])
+    assert Job.from_json(json.loads(json.dumps(job.to_json()))) == job

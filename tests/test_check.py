@@ -692,3 +692,17 @@ def test_any_seed_gives_a_correct_solution_full_marks(seed):
 def test_any_seed_gives_a_correct_kmeans_full_marks(seed):
     result = grade_function("kmeans", kmeans_own_loop, seed=seed)
     assert result.passed, (seed, str(result))
+
+
+def test_the_one_scoring_rule():
+    from kmeans_lessons.grading.cases import CaseResult
+    from kmeans_lessons.grading.scoring import case_points, points
+
+    assert points(10, 1, 3) == 3.33
+    assert points(5, 7, 4) == 5.0 and points(5, -1, 4) == 0.0 and points(5, 1, 0) == 0.0
+    assert points(15, 0.5) == 7.5  # a share of 1
+    results = [CaseResult("visible", True), CaseResult("hidden", True, hidden=True),
+               CaseResult("hidden 2", False, hidden=True)]
+    assert case_points(6, results) == 4.0
+    assert case_points(6, results, hidden_only=True) == 3.0
+    assert case_points(10, results[:2] + results[1:], hidden_only=True, rounded=False) == 20 / 3
