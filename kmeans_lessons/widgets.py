@@ -406,7 +406,8 @@ class KMeansStepper:
                                                  description="seed", style=short,
                                                  layout=widgets.Layout(width="130px"))
         self.restart_button = widgets.Button(description="restart (next seed)", icon="refresh",
-                                             tooltip="Start again from new initial centres")
+                                             tooltip="Start again from new initial centres",
+                                             layout=widgets.Layout(width="auto"))
         self.d2_checkbox = widgets.Checkbox(
             value=show_d2, description="show the k-means++ picks (D² chances)", indent=False,
             layout=widgets.Layout(width="auto"))

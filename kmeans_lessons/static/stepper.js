@@ -511,6 +511,12 @@ function element(tag, className, parent) {
 function render({ model, el }) {
   const root = element("div", "kmeans-stepper-view", el);
   const controls = element("div", "kmeans-stepper-controls", root);
+  // Arrow keys on the slider belong to the slider, not to JupyterLab's notebook shortcuts, and
+  // focusing it must not make the notebook move the focus to a cell.
+  controls.setAttribute("data-lm-suppress-shortcuts", "true");
+  for (const type of ["focusin", "keydown", "keyup"]) {
+    controls.addEventListener(type, (event) => event.stopPropagation());
+  }
   const play = element("button", "kmeans-stepper-play", controls);
   play.type = "button";
   const slider = element("input", "kmeans-stepper-slider", controls);
