@@ -12,6 +12,8 @@
 // (kmeans_lessons/static/site_host.js provides the model there).
 
 const FORMAT_VERSION = 1;
+// Pictures of samples kept per run (each one is the size of the data panel).
+const MAX_LAYERS = 48;
 
 // --- decoding the run ------------------------------------------------------------------------
 
@@ -132,9 +134,8 @@ class Painter {
 
   clearCaches() {
     this.regionImages = new Map();   // iteration -> canvas of the shaded regions
-    this.pointPaths = new Map();     // label array index -> Path2D per cluster
-    this.chancePaths = new Map();    // pick -> [colour, Path2D] by chance
-    this.greyPath = null;
+    this.pointLayers = new Map();    // label array index (-1: grey) -> canvas of the samples
+    this.chanceLayers = new Map();   // k-means++ pick -> canvas of the samples by chance
   }
 
   context(canvas) {
@@ -315,21 +316,45 @@ class Painter {
     return path;
   }
 
-  /** One Path2D of sample circles per cluster for label array `which`. */
-  pathsFor(which) {
-    let paths = this.pointPaths.get(which);
-    if (paths) return paths;
-    const labels = this.run.labels[which], members = Array.from({ length: this.run.k }, () => []);
-    for (let i = 0; i < labels.length; i++) members[labels[i]].push(i);
-    paths = members.map((rows) => this.circles(rows));
-    this.pointPaths.set(which, paths);
-    return paths;
+  /** A transparent canvas over the data panel with the samples drawn by `paint(ctx)`. */
+  layer(paint) {
+    const data = this.data, canvas = document.createElement("canvas");
+    canvas.width = Math.ceil(data.width * this.ratio);
+    canvas.height = Math.ceil(data.height * this.ratio);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(this.ratio, 0, 0, this.ratio, -data.left * this.ratio,
+                     -data.top * this.ratio);
+    paint(ctx);
+    return canvas;
   }
 
-  /** Samples binned by their chance at pick `pick`, as [colour, Path2D], likeliest last. */
-  chancePathsFor(pick) {
-    let bins = this.chancePaths.get(pick);
-    if (bins) return bins;
+  /** The samples coloured by label array `which` (-1: all grey), drawn once and kept: filling
+   * thousands of circles is the costly part of a frame, copying a picture of them is not. */
+  pointsLayer(which) {
+    let layer = this.pointLayers.get(which);
+    if (layer) return layer;
+    const run = this.run;
+    layer = this.layer((ctx) => {
+      if (which < 0) {
+        ctx.fillStyle = run.layout.colors.unassigned;
+        ctx.fill(this.circles(Array.from({ length: run.n }, (_, r) => r)));
+        return;
+      }
+      const labels = run.labels[which], members = Array.from({ length: run.k }, () => []);
+      for (let i = 0; i < labels.length; i++) members[labels[i]].push(i);
+      members.forEach((rows, j) => {  // cluster j over cluster j - 1, as matplotlib draws them
+        ctx.fillStyle = run.colors[j];
+        ctx.fill(this.circles(rows));
+      });
+    });
+    this.remember(this.pointLayers, which, layer);
+    return layer;
+  }
+
+  /** The samples coloured by their chance at k-means++ pick `pick`, likeliest on top. */
+  chanceLayer(pick) {
+    let layer = this.chanceLayers.get(pick);
+    if (layer) return layer;
     const chance = this.run.chances[pick], colormap = this.run.seeding.colormap;
     let top = 0;
     for (const c of chance) top = Math.max(top, c);
@@ -338,12 +363,43 @@ class Painter {
       members[Math.min(colormap.length - 1, Math.floor((chance[i] / top) * colormap.length))]
         .push(i);
     }
-    // drawn larger than cluster colours: a colour scale needs more ink to be read
-    bins = members.map((rows, b) => [colormap[b], rows.length ? this.circles(rows, 1.6) : null])
-      .filter(([, path]) => path);
-    bins.top = top;
-    this.chancePaths.set(pick, bins);
-    return bins;
+    layer = this.layer((ctx) => {
+      members.forEach((rows, b) => {
+        if (!rows.length) return;
+        ctx.fillStyle = colormap[b];
+        // drawn larger than cluster colours: a colour scale needs more ink to be read
+        ctx.fill(this.circles(rows, 1.6));
+      });
+    });
+    layer.top = top;
+    this.remember(this.chanceLayers, pick, layer);
+    return layer;
+  }
+
+  /** Build the pictures of every frame ahead, one per idle moment, so that even the first
+   * visit of a frame is a copy. Stops when `alive()` turns false (a new run arrived). */
+  warmUp(alive) {
+    const run = this.run, jobs = [];
+    for (let p = 0; p < run.nPicks; p++) jobs.push(() => this.chanceLayer(p));
+    run.steps.forEach((s) => {
+      jobs.push(() => this.regionImage(s.iteration));
+      jobs.push(() => this.pointsLayer(s.labels));
+    });
+    const later = globalThis.requestIdleCallback || ((fn) => setTimeout(fn, 1));
+    const next = () => {
+      if (!alive() || !jobs.length) return;
+      if (this.pointLayers.size >= MAX_LAYERS) return;  // the rest is drawn when visited
+      jobs.shift()();
+      later(next);
+    };
+    later(next);
+  }
+
+  /** Keep at most MAX_LAYERS pictures per kind (a long run of a big data set would otherwise
+   * hold hundreds of megabytes); the oldest is dropped and drawn again if needed. */
+  remember(cache, key, value) {
+    cache.set(key, value);
+    if (cache.size > MAX_LAYERS) cache.delete(cache.keys().next().value);
   }
 
   xMarker(ctx, x, y, color) {
@@ -431,21 +487,10 @@ class Painter {
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(this.regionImage(iteration), data.left, data.top, data.width, data.height);
     }
-    if (step && step.labels >= 0) {
-      this.pathsFor(step.labels).forEach((path, j) => {
-        ctx.fillStyle = run.colors[j];
-        ctx.fill(path);
-      });
-    } else if (step) {
-      this.greyPath = this.greyPath || this.circles(Array.from({ length: run.n }, (_, r) => r));
-      ctx.fillStyle = L.colors.unassigned;
-      ctx.fill(this.greyPath);
-    } else {
-      for (const [color, path] of this.chancePathsFor(f.pick)) {
-        ctx.fillStyle = color;
-        ctx.fill(path);
-      }
-    }
+    const points = step ? this.pointsLayer(step.labels) : this.chanceLayer(f.pick);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(points, data.left, data.top, points.width / this.ratio,
+                  points.height / this.ratio);
     ctx.restore();
     this.drawSpines(ctx, data);
 
@@ -466,7 +511,7 @@ class Painter {
       ctx.lineWidth = L.current_edge_px;
       ctx.strokeStyle = L.colors.current;
       ctx.stroke();
-      this.drawChanceKey(ctx, this.chancePathsFor(f.pick).top);
+      this.drawChanceKey(ctx, this.chanceLayer(f.pick).top);
     }
 
     // the current half-step on the J panel: open circle and dotted vertical line
@@ -588,6 +633,8 @@ function render({ model, el }) {
     }
     painter = new Painter(figure, run);
     painter.drawStill();
+    const current = painter;
+    painter.warmUp(() => painter === current);
     slider.max = String(run.nFrames - 1);
     slider.disabled = run.nFrames < 2;
     play.disabled = run.nFrames < 2;
@@ -618,15 +665,15 @@ function render({ model, el }) {
   setPlaying(false);
   load();
 
-  // For tests and the benchmark: draw a frame, or redraw everything from nothing.
+  // For tests and the benchmark: draw a frame, or draw it as if from nothing (new canvases,
+  // still parts, no caches) without losing the caches of the picture shown.
   root.kmeansStepper = {
     get frames() { return run ? run.nFrames : 0; },
     show: (i) => show(i),
     redrawFromScratch(i) {
-      painter = new Painter(figure, run);
-      painter.drawStill();
-      shown = -1;
-      show(i);
+      const scratch = new Painter(figure, run);
+      scratch.drawStill();
+      scratch.drawFrame(i);
     },
   };
 
