@@ -204,7 +204,10 @@ def _summary(nb):
             paragraphs = [p for p in cell.source.split("\n\n")
                           if p.strip() and not p.lstrip().startswith("#")]
             if paragraphs:
-                return " ".join(paragraphs[0].split())
+                text = re.sub(r"\*\*|[*`]", "", " ".join(paragraphs[0].split()))
+                # whole sentences, about two lines' worth
+                cut = text.find(". ", 200)
+                return text if cut < 0 else text[:cut + 1]
     return ""
 
 
@@ -267,7 +270,7 @@ def build_site(notebooks, out_dir):
         path, title, summary = build_page(notebook, out_dir, exporter)
         pages.append(path)
         items.append(f'<li><a href="{html.escape(path.name)}">{html.escape(title)}</a>'
-                     f'<p>{html.escape(summary[:400])}</p></li>')
+                     f'<p>{html.escape(summary)}</p></li>')
     index = out_dir / "index.html"
     index.write_text(_INDEX.format(items="\n".join(items)), encoding="utf-8")
     return [index, *pages]
