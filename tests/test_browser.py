@@ -63,24 +63,45 @@ def _write_settings(settings):
 
 @pytest.fixture
 def lab_url():
-    """A JupyterLab server on 127.0.0.1 serving a copy of the lesson; yields the lesson's URL."""
-    if not LESSON.exists():
-        pytest.skip(f"{LESSON.name} does not exist yet")
-    home = Path(tempfile.mkdtemp(prefix="kmeans-lab-"))
-    root = home / "root"
-    root.mkdir()
-    # A copy (JupyterLab autosaves) without outputs, as a student first opens it: every prompt and
-    # every widget on the page then comes from this run, not from the saved file.
-    nb = nh.read(LESSON)
+    """A JupyterLab server on 127.0.0.1 serving a copy of the lesson without outputs, as a student
+    first opens it (every prompt and widget on the page then comes from this run, not from the
+    saved file); yields the lesson's URL."""
+    nb = _lesson()
     for _, cell in nh.code_cells(nb):
         cell.outputs, cell.execution_count = [], None
     nb.metadata.pop("widgets", None)
-    nbformat.write(nb, root / LESSON.name)
+    yield from _serve(nb)
+
+
+@pytest.fixture
+def saved_lab_url():
+    """The same server with the lesson as committed: its stored outputs and widget state, the
+    notebook trusted (JupyterLab renders widget and HTML outputs of trusted notebooks only; a
+    student's own run is trusted, a downloaded file needs File > Trust Notebook)."""
+    yield from _serve(_lesson(), trust=True)
+
+
+def _lesson():
+    if not LESSON.exists():
+        pytest.skip(f"{LESSON.name} does not exist yet")
+    return nh.read(LESSON)
+
+
+def _serve(nb, trust=False):
+    home = Path(tempfile.mkdtemp(prefix="kmeans-lab-"))
+    root = home / "root"
+    root.mkdir()
+    nbformat.write(nb, root / LESSON.name)  # a copy: JupyterLab autosaves
     _write_settings(home / "settings")
+    # Its own data folder too: the trust database of the test is not the user's.
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
+               JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    if trust:
+        subprocess.run([sys.executable, "-m", "jupyter", "trust", str(root / LESSON.name)],
+                       env=env, check=True, capture_output=True)
     port = _free_port()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", "--port-retries=0", f"--ServerApp.root_dir={root}",
@@ -213,4 +234,35 @@ def test_stepper_plot_changes_with_slider_and_play_in_jupyterlab(lab_url):
             assert not _errors_on_page(page), f"cells show errors: {_errors_on_page(page)}"
         finally:
             page.screenshot(path=str(SHOTS / "page.png"), full_page=False)
+            browser.close()
+
+
+def test_stored_outputs_show_the_stepper_in_jupyterlab_without_running(saved_lab_url):
+    """The committed notebook, opened and not run: the stepper is drawn from the saved widget
+    state (as on the static site) and its slider works without the kernel."""
+    executable = bh.chromium()
+    sync_playwright = bh.playwright()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=bh.CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(saved_lab_url)
+            view = page.locator(".kmeans-stepper-view").first
+            view.wait_for(timeout=60_000)
+            view.scroll_into_view_if_needed()
+            _wait_for_frame(page, view, 0)
+            title = view.get_attribute("data-title")
+            assert title.startswith("half-step 0/") and "k=2, random, seed 4" in title
+            shots = [_shot(view, "saved-step-0")]
+            slider = view.locator("input.kmeans-stepper-slider")
+            slider.focus()
+            slider.press("ArrowRight")
+            _wait_for_frame(page, view, 1)
+            assert view.get_attribute("data-title").startswith("half-step 1/")
+            shots.append(_shot(view, "saved-step-1"))
+            bh.assert_all_different(shots)
+            # no cell was run: the prompts still show the stored execution counts
+            assert not page.locator(".jp-InputArea-prompt", has_text="[*]").count()
+        finally:
+            page.screenshot(path=str(SHOTS / "saved-page.png"), full_page=False)
             browser.close()

@@ -474,6 +474,19 @@ def test_displays_as_one_widget_with_a_short_text(stepper):
     assert stepper.view in stepper.widget.children
 
 
+def test_the_javascript_and_css_are_package_data():
+    import tomllib
+    from pathlib import Path
+
+    from kmeans_lessons.widgets import STATIC
+
+    root = Path(__file__).resolve().parents[1]
+    listed = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["kmeans_lessons"]
+    for path in STATIC.iterdir():
+        assert any(path.match(pattern) for pattern in listed), f"{path.name} is not package data"
+
+
 def test_the_view_ships_its_javascript_inside_the_package(stepper):
     from kmeans_lessons.widgets import STATIC
 
