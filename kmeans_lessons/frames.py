@@ -99,10 +99,9 @@ def _ticks(axis, low, high):
 
 def _axes_layout(ax):
     """Box (in figure fractions), limits, ticks, labels and title of one matplotlib Axes."""
-    x0, y0, width, height = ax.get_position().bounds
     xlim, ylim = ax.get_xlim(), ax.get_ylim()
     return {
-        "box": [x0, y0, width, height],
+        "box": [float(v) for v in ax.get_position().bounds],  # x0, y0, width, height
         "xlim": [float(v) for v in xlim],
         "ylim": [float(v) for v in ylim],
         "xticks": _ticks(ax.xaxis, min(xlim), max(xlim)),
@@ -121,8 +120,8 @@ def figure_layout(plot):
     """The look of a :class:`~kmeans_lessons.plotting.StepperPlot` as plain numbers and text.
 
     Sizes are in CSS pixels of the figure (its dpi), boxes in fractions of the figure as
-    matplotlib gives them (origin bottom left). Read after ``plot.set_history``: the limits
-    and ticks depend on the run.
+    matplotlib gives them (origin bottom left). Read after ``plot.set_history``: the limits,
+    ticks and trails depend on the run.
     """
     figure, dpi = plot.figure, plot.figure.dpi
     width, height = figure.get_size_inches() * dpi
@@ -151,20 +150,22 @@ def figure_layout(plot):
         "marker_px": _points_to_pixels(marker.get_markersize(), dpi),
         "centre_px": _points_to_pixels(np.sqrt(plot.centres.get_sizes()[0]), dpi),
         "centre_edge_px": _points_to_pixels(plot.centres.get_linewidths()[0], dpi),
-        "trail_px": _points_to_pixels(plot.trails[0].get_linewidth(), dpi) if plot.trails else 2,
-        "trail_marker_px": _points_to_pixels(plot.trails[0].get_markersize(), dpi)
-        if plot.trails else 4,
+        "trail_px": _points_to_pixels(plot.trails[0].get_linewidth(), dpi),
+        "trail_marker_px": _points_to_pixels(plot.trails[0].get_markersize(), dpi),
         "loss_line_px": _points_to_pixels(plot.loss_line.get_linewidth(), dpi),
         "loss_marker_px": _points_to_pixels(plot.loss_line.get_markersize(), dpi),
         "current_px": _points_to_pixels(plot.loss_marker.get_markersize(), dpi),
         "current_edge_px": _points_to_pixels(plot.loss_marker.get_markeredgewidth(), dpi),
+        "cursor_px": _points_to_pixels(plot.loss_cursor.get_linewidth(), dpi),
+        # ":" is rcParams' dotted pattern, in multiples of the line width (lines.scale_dashes)
+        "cursor_dash": [_points_to_pixels(v * plot.loss_cursor.get_linewidth(), dpi)
+                        for v in rc["lines.dotted_pattern"]],
         "tick_px": _points_to_pixels(rc["xtick.major.size"], dpi),
         "tick_pad_px": _points_to_pixels(rc["xtick.major.pad"], dpi),
         "label_pad_px": _points_to_pixels(rc["axes.labelpad"], dpi),
         "title_pad_px": _points_to_pixels(rc["axes.titlepad"], dpi),
         "spine_px": _points_to_pixels(rc["axes.linewidth"], dpi),
-        "grid_alpha": float(plot.ax_loss.xaxis.get_gridlines()[0].get_alpha() or 1.0)
-        if plot.ax_loss.xaxis.get_gridlines() else 0.3,
+        "grid_alpha": float(plot.ax_loss.xaxis.get_gridlines()[0].get_alpha()),
         "colors": {
             "text": to_hex(rc["text.color"]),
             "axes": to_hex(rc["axes.edgecolor"]),

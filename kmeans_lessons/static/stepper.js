@@ -148,14 +148,12 @@ class Painter {
 
   drawStill() {
     const ctx = this.context(this.still);
-    const L = this.run.layout;
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, this.width, this.height);
     this.drawLossCurve(ctx);
     this.drawAxisDecor(ctx, this.data, false);  // its title depends on the frame
     this.drawAxisDecor(ctx, this.loss);
     this.drawSpines(ctx, this.loss);
-    ctx.fillStyle = L.colors.text;
   }
 
   drawAxisDecor(ctx, axes, withTitle = true) {
@@ -530,10 +528,10 @@ class Painter {
         ctx.stroke();
       }
       ctx.beginPath();
-      ctx.setLineDash([1, 1.65].map((v) => v * L.spine_px / 0.8 * 1.333));
+      ctx.setLineDash(L.cursor_dash);
       ctx.moveTo(x, loss.top);
       ctx.lineTo(x, loss.bottom);
-      ctx.lineWidth = L.spine_px / 0.8 * 1.333;
+      ctx.lineWidth = L.cursor_px;
       ctx.strokeStyle = L.colors.cursor;
       ctx.stroke();
       ctx.restore();
