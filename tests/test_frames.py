@@ -9,10 +9,12 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.colors import to_hex
 
+from kmeans_lessons import init_kmeans_pp
 from kmeans_lessons.frames import FORMAT_VERSION, d2_chances, decode, encode
-from kmeans_lessons.init import init_kmeans_pp
 from kmeans_lessons.plotting import GRID_SIZE, REGION_ALPHA, cluster_colors
 from kmeans_lessons.widgets import KMeansStepper
 
@@ -177,3 +179,17 @@ def test_seeding_frames_carry_the_chances_and_the_picked_centres(blobs):
     assert len(seeding["colormap"]) == 256 and seeding["colormap"][0] == "#440154"  # viridis
     assert [t.split(" · ")[0] for t in seeding["titles"]] == [
         f"k-means++ pick {j}/4" for j in range(1, 5)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 30), k=st.integers(1, 5), seed=st.integers(0, 10_000))
+def test_d2_chances_are_the_squared_distance_to_the_nearest_earlier_centre(n, k, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2)).round(1)  # rounded: duplicate samples happen
+    k = min(k, n)
+    centers = init_kmeans_pp(X, k, rng)
+    chances = d2_chances(X, centers)
+    for j in range(1, k):
+        d2 = np.array([min(np.sum((x - c) ** 2) for c in centers[:j]) for x in X])
+        expected = d2 / d2.sum() if d2.sum() > 0 else np.full(n, 1 / n)
+        np.testing.assert_allclose(chances[j], expected, atol=1e-12)

@@ -11,9 +11,9 @@ import pytest
 from matplotlib.colors import to_rgba
 from PIL import Image
 
+from kmeans_lessons import init_farthest, init_kmeans_pp, init_random
 from kmeans_lessons.algorithm import kmeans
 from kmeans_lessons.distances import assign as reference_assign
-from kmeans_lessons.init import init_farthest, init_kmeans_pp, init_random
 from kmeans_lessons.plotting import GRID_SIZE, cluster_colors
 from kmeans_lessons.widgets import KMeansStepper, replay_kmeans
 
