@@ -10,7 +10,8 @@
 boundary and the meaning of each status). ``main`` returns the exit status: 0 on success, 1
 when grading finished but a submission changed the package's files (the grades after it are
 suspect; a warning says what to do), 2 for a usage error or bad input (the message says what to
-change).
+change), 3 when the sandbox that every submission's kernel runs in cannot be set up (the message
+says how to install bubblewrap; ``--no-sandbox`` grades without it, unsafely).
 """
 
 import argparse
@@ -82,6 +83,10 @@ def build_parser():
                             "$KMEANS_LESSONS_GRADING_KEY or ~/.config/kmeans-lessons/"
                             "grading.key, created on first use)")
     grade.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="UNSAFE: run the kernels without the bubblewrap sandbox, as the "
+                            "grader's own user; a submission can then read the key and change "
+                            "other students' grades. Every row of grades.csv says so.")
     return parser
 
 
@@ -98,17 +103,32 @@ def _release(args):
 
 
 def _grade(args):
-    from .grading.autograde import PackageChangedWarning, grade, load_key
+    from .grading.autograde import (NoCgroupWarning, PackageChangedWarning, SandboxUnavailable,
+                                    grade, load_key)
 
     key = load_key(args.key_file) if args.key_file else None
     start = time.perf_counter()
+    if args.no_sandbox:
+        print("kmeans-lessons grade: WARNING: --no-sandbox: the kernels run as your own user "
+              "with no sandbox; a submission can read the grading key, change other students' "
+              "grades and leave processes behind. Every row of grades.csv says so.",
+              file=sys.stderr)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PackageChangedWarning)
-        grades = grade(
-            args.submissions, args.out, feedback=args.feedback, timeout=args.timeout,
-            max_time=args.max_time, memory_mb=args.memory, jobs=args.jobs,
-            lesson=args.lesson, key=key, progress=not args.no_progress,
-        )
+        warnings.simplefilter("always", NoCgroupWarning)
+        try:
+            grades = grade(
+                args.submissions, args.out, feedback=args.feedback, timeout=args.timeout,
+                max_time=args.max_time, memory_mb=args.memory, jobs=args.jobs,
+                lesson=args.lesson, key=key, progress=not args.no_progress,
+                sandbox=not args.no_sandbox,
+            )
+        except SandboxUnavailable as error:
+            print(f"kmeans-lessons grade: error: {error}", file=sys.stderr)
+            return 3
+    for notice in caught:
+        if issubclass(notice.category, NoCgroupWarning):
+            print(f"kmeans-lessons grade: WARNING: {notice.message}", file=sys.stderr)
     elapsed = time.perf_counter() - start
     counts = Counter(g.status for g in grades)
     summary = ", ".join(f"{counts[s]} {s}" for s in ("graded", "timeout", "crashed", "invalid")

@@ -66,7 +66,8 @@ Status of a submission
 ``invalid``  the file is not a notebook; every exercise scores 0.
 """
 
-from .batch import (STATUSES, PackageChangedWarning, collect_submissions, exercise_seed, grade,
+from .batch import (NO_SANDBOX_NOTE, STATUSES, NoCgroupWarning, PackageChangedWarning,
+                    SandboxUnavailable, collect_submissions, exercise_seed, grade,
                     grade_submissions, load_key, package_fingerprint)
 from .results import (ExerciseGrade, SubmissionGrade, feedback_text, grades_csv, write_feedback,
                       write_grades)
@@ -86,4 +87,7 @@ __all__ = [
     "STATUSES",
     "package_fingerprint",
     "PackageChangedWarning",
+    "NoCgroupWarning",
+    "SandboxUnavailable",
+    "NO_SANDBOX_NOTE",
 ]

@@ -27,9 +27,11 @@ from tqdm.auto import tqdm
 
 from ..exercises import EXERCISES
 from ..scoring import points
+from .bwrap import SandboxUnavailable, check_sandbox
+from .cgroup import open_cgroups
 from .processes import kill_descendants
 from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
-                       InvalidReport, Job, LessonReport, report_from_json)
+                       InvalidReport, Job, LessonReport, report_from_json, verify_report)
 from .results import (ExerciseGrade, SubmissionGrade, exercise_columns, write_feedback,
                       write_grades)
 
@@ -42,6 +44,9 @@ __all__ = [
     "STATUSES",
     "package_fingerprint",
     "PackageChangedWarning",
+    "NoCgroupWarning",
+    "SandboxUnavailable",
+    "NO_SANDBOX_NOTE",
 ]
 
 #: The values of the ``status`` column, from best to worst.
@@ -140,13 +145,18 @@ def load_key(path=None):
     return key
 
 
-def exercise_seed(key, exercise):
-    """Seed of the hidden cases of ``exercise``: HMAC-SHA256(key, name), 63 bits.
+def exercise_seed(key, exercise, submission=""):
+    """Seed of the hidden cases of ``exercise`` for one submission: HMAC-SHA256 of the
+    exercise's name and the submission's name under ``key``, 63 bits.
 
     The same key gives the same cases (so re-grading gives the same file); without the key the
-    cases cannot be predicted.
+    cases cannot be predicted; and each submission (named by its file stem) gets cases of its
+    own, so a set of answers that leaked from one run does not fit another student's.
     """
-    digest = hmac.new(key, b"kmeans-lessons hidden cases\0" + exercise.encode(), hashlib.sha256)
+    message = b"kmeans-lessons hidden cases\0" + exercise.encode()
+    if submission:
+        message += b"\0" + submission.encode()
+    digest = hmac.new(key, message, hashlib.sha256)
     return int.from_bytes(digest.digest()[:8], "big") >> 1
 
 
@@ -154,17 +164,26 @@ def exercise_seed(key, exercise):
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 
 
-def package_fingerprint(folder=None):
-    """SHA-256 over the package's ``.py`` files (paths and contents).
+#: Files of the package that decide what a worker imports: sources, bytecode caches (Python
+#: loads a ``.pyc`` whose header matches the source's mtime and size without reading the
+#: source) and compiled extensions.
+IMPORTED_SUFFIXES = (".py", ".pyc", ".so", ".pth")
 
-    A kernel runs as the grader's user, so a submission could edit these files and make the
-    workers that start after it compute wrong expected answers. Each worker imports everything
-    it needs before its kernel starts, so a submission cannot reach its own grading this way;
-    comparing this fingerprint before and after each submission catches it reaching others'.
+
+def package_fingerprint(folder=None):
+    """SHA-256 over the package's imported files (paths and contents, bytecode caches too).
+
+    In the sandbox the package is read-only to the kernel. Without it (``--no-sandbox``) a
+    kernel runs as the grader's user and could edit these files, or plant a ``.pyc`` in a
+    ``__pycache__`` folder, and make the workers that start after it compute wrong expected
+    answers. Each worker imports everything it needs before its kernel starts, so a submission
+    cannot reach its own grading this way; comparing this fingerprint before and after each
+    submission catches it reaching others'.
     """
     folder = Path(folder or PACKAGE_DIR)
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.py")):
+    paths = [p for p in folder.rglob("*") if p.suffix in IMPORTED_SUFFIXES]
+    for path in sorted(paths):
         digest.update(str(path.relative_to(folder)).encode() + b"\0")
         try:
             digest.update(path.read_bytes())
@@ -175,6 +194,14 @@ def package_fingerprint(folder=None):
 
 class PackageChangedWarning(UserWarning):
     """The package's files changed during a batch: grades after that may be wrong."""
+
+
+class NoCgroupWarning(UserWarning):
+    """No cgroup could be made: memory is capped per process only (shared memory is not)."""
+
+
+#: First words of every row's message when a batch ran with ``--no-sandbox``.
+NO_SANDBOX_NOTE = "graded without the sandbox (--no-sandbox): this grade is not protected"
 
 
 # ------------------------------------------------------------------------------------------
@@ -203,8 +230,14 @@ def _kill_marked(token):
 
 def _run_worker(job, budget):
     """Run one worker on ``job`` (a protocol.Job); return (reports, killed, returncode, stderr
-    tail), the reports as the JSON objects the worker wrote (read by :func:`_summarise`)."""
+    tail), the reports as the JSON objects the worker wrote (read by :func:`_summarise`).
+
+    Only report lines signed with this run's report key count (see ``protocol.sign_report``):
+    the key goes to the worker in the job, on its standard input, and nowhere else.
+    """
     token = secrets.token_hex(16)
+    report_key = secrets.token_bytes(32)
+    job.report_key = report_key.hex()
     env = {key: value for key, value in os.environ.items() if not key.startswith(KEY_ENV)}
     env[RUN_ENV] = token
     # One BLAS thread for the worker too: the reference timings that timing cases compare
@@ -222,8 +255,11 @@ def _run_worker(job, budget):
                 size[0] += len(line)
                 if size[0] > MAX_REPORT_BYTES:
                     break
+                text = verify_report(report_key, line.decode("utf-8", "replace").rstrip("\n"))
+                if text is None:
+                    continue
                 try:
-                    report = json.loads(line)
+                    report = json.loads(text)
                 except ValueError:
                     continue
                 if isinstance(report, dict):
@@ -317,11 +353,18 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
                 note="not graded: " + ("the time budget ran out" if out_of_time
                                        else "the grader stopped before reaching it"))
 
+    signalled = returncode is not None and returncode < 0 and not killed
+    if signalled:
+        # Something killed the grading process itself: what it reported before may be
+        # incomplete or forged, so nothing of it is graded.
+        for grade in grades.values():
+            grade.points, grade.passed, grade.feedback = 0.0, False, []
+            grade.note = "not graded: the grading process was killed"
     died = any(c.outcome == "died" for c in cells) or any(r.kernel_died for r in exercise_reports)
     timed_out = out_of_time or any(c.outcome in ("timeout", "stuck") for c in cells) or any(
         r.timed_out for r in exercise_reports)
     worker_failed = DoneReport not in by_kind and not killed
-    if worker_failed or died:
+    if worker_failed or died or signalled:
         status = "crashed"
     elif timed_out:
         status = "timeout"
@@ -329,7 +372,10 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
         status = "graded"
 
     parts = []
-    if worker_failed:
+    if signalled:
+        parts.append(f"the grading process stopped unexpectedly (killed by signal "
+                     f"{-returncode}); grade this submission again")
+    elif worker_failed:
         error = (by_kind.get(ErrorReport) or [ErrorReport()])[0].message
         parts.append(f"grader error: {error}" if error
                      else f"the grading process stopped unexpectedly (exit code {returncode})")
@@ -362,7 +408,7 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
 
 
 def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=4096, file_mb=1024,
-                      jobs=1, lesson=None, key=None, progress=True):
+                      jobs=1, lesson=None, key=None, progress=True, sandbox=True):
     """Run and grade every submission, each in its own worker and kernel.
 
     Parameters
@@ -388,11 +434,24 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         Secret for the hidden-case seeds; default :func:`load_key`.
     progress : bool
         Show a tqdm progress bar over submissions.
+    sandbox : bool
+        Run each kernel in the bubblewrap sandbox with a cgroup of its own (see
+        :mod:`kmeans_lessons.grading.autograde`). ``False`` grades without it: every row's
+        message then starts with :data:`NO_SANDBOX_NOTE`.
 
     Returns
     -------
     grades : list of SubmissionGrade
         Sorted by submission name. One broken submission never stops the batch.
+
+    Raises
+    ------
+    SandboxUnavailable
+        If ``sandbox`` is true and the sandbox cannot be set up here; the message says how to
+        install bubblewrap. Nothing is graded.
+    NoCgroupWarning
+        (a warning) If the sandbox works but no cgroup can be made: the batch runs with the
+        per-process memory cap only.
     """
     paths = collect_submissions(submissions)
     registry = EXERCISES
@@ -401,11 +460,22 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         raise ValueError(f"unknown lesson {lesson!r}; the lessons are: {known}.")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
+    cgroups = None
+    if sandbox:
+        check_sandbox()
+        cgroups, reason = open_cgroups()
+        if cgroups is None:
+            warnings.warn(
+                f"no cgroup can be made for the submissions ({reason}): each kernel's memory "
+                f"is capped per process only, so shared memory and the number of processes "
+                f"are not bounded.", NoCgroupWarning, stacklevel=2)
     key = load_key() if key is None else key
     budget = float(max_time) if max_time is not None else max(60.0, 10.0 * float(timeout))
     settings = dict(
         lesson=lesson,
-        seeds={name: exercise_seed(key, name) for name in registry},
+        sandbox=bool(sandbox),
+        cgroup_version=cgroups.version if cgroups is not None else 0,
+        cgroup_folders=list(cgroups.folders) if cgroups is not None else [],
         cell_timeout=float(timeout),
         max_time=budget,
         memory_mb=int(memory_mb),
@@ -418,12 +488,16 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
 
     def one(path):
         try:
+            # Seeds of this submission only, salted with its name (see exercise_seed).
+            seeds = {name: exercise_seed(key, name, Path(path).stem) for name in registry}
             reports, killed, code, tail = _run_worker(
-                Job(notebook=str(Path(path).resolve()), **settings), budget)
+                Job(notebook=str(Path(path).resolve()), seeds=seeds, **settings), budget)
             result = _summarise(path, reports, killed, code, tail, registry, budget)
         except Exception as error:  # never let one submission stop the batch
             result = SubmissionGrade(Path(path).stem, str(path), "crashed",
                                      f"grader error: {type(error).__name__}: {error}")
+        if not sandbox:
+            result.message = "; ".join(filter(None, [NO_SANDBOX_NOTE, result.message]))
         if not changed and package_fingerprint() != fingerprint:
             changed.append(result.submission)
             note = "the kmeans_lessons package files changed while this submission ran"

@@ -97,9 +97,11 @@ class KernelFunction:
     costs one time limit, not one per hidden case.
     """
 
-    def __init__(self, submission, name, references, timeout):
+    def __init__(self, submission, name, references, timeout, copies=()):
         self.submission, self.name, self.timeout = submission, name, timeout
         self.references = [list(reference) for reference in references]
+        # fingerprints of the reference's code the notebook does not define (kernel.run)
+        self.copies = sorted(copies)
         self.__name__ = self.__qualname__ = name
         self.reference_called = False
         self.failure = None  # exception raised by every call after a timeout or death
@@ -157,7 +159,7 @@ class KernelFunction:
     def _call_inline(self, number, document, arrays):
         """Small inputs: one request carries them in, its reply carries the result out."""
         expression = (f"{HARNESS_NAME}.call_inline(globals(), {harness.pack(document, arrays)!r}, "
-                      f"{number}, {self.name!r}, {self.references!r})")
+                      f"{number}, {self.name!r}, {self.references!r}, {self.copies!r})")
         status = self._run_step("", self.timeout, {"result": expression})
         if status != "ok":
             return status, None
@@ -173,26 +175,28 @@ class KernelFunction:
         """Large inputs (timing cases): read in, run, write out as three requests, so that only
         the run is timed."""
         submission = self.submission
-        directory = str(submission.folder / "exchange")
+        inbox, outbox = str(submission.folder / "inbox"), str(submission.folder / "outbox")
         try:
-            harness.save(os.path.join(directory, f"call-{number}"), document, arrays)
-            status = submission.run_code(f"{HARNESS_NAME}.prepare({directory!r}, {number})",
+            harness.save(os.path.join(inbox, f"call-{number}"), document, arrays)
+            status = submission.run_code(f"{HARNESS_NAME}.prepare({inbox!r}, {number})",
                                          submission._limit(60.0))
             if status == "ok":
                 status = self._run_step(f"{HARNESS_NAME}.run(globals(), {number}, "
-                                        f"{self.name!r}, {self.references!r})", self.timeout)
+                                        f"{self.name!r}, {self.references!r}, "
+                                        f"{self.copies!r})", self.timeout)
             if status == "ok":
                 status = submission.run_code(
-                    f"{HARNESS_NAME}.collect({directory!r}, {number})",
+                    f"{HARNESS_NAME}.collect({outbox!r}, {number})",
                     submission._limit(self.timeout))
             if status in ("timeout", "died"):
                 return status, None
             if status != "ok":
                 raise OSError("the call could not be made")
-            return status, harness.load(os.path.join(directory, f"result-{number}"),
+            return status, harness.load(os.path.join(outbox, f"result-{number}"),
                                          MAX_RESULT_BYTES)
         finally:
-            self._cleanup(directory, number)
+            self._cleanup(inbox, number)
+            self._cleanup(outbox, number)
 
     def _fail(self, status):
         submission = self.submission

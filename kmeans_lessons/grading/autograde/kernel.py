@@ -28,10 +28,13 @@ kernel costs almost nothing.
 """
 
 import base64
+import hashlib
 import importlib
 import io
 import json
 import os
+import stat
+import sys
 import types
 import zipfile
 
@@ -206,14 +209,40 @@ def decode(data, arrays, allow_generators=True):
     return _Decoder(arrays, allow_generators)(data)
 
 
+def _create(path):
+    """A new file at ``path`` for writing, never through a link or into something planted
+    there: whatever is at ``path`` is removed first and the file is created exclusively."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    return os.fdopen(fd, "wb")
+
+
+def _open_regular(path):
+    """``path`` opened for reading if it is a regular file (not a link, FIFO or device)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise ExchangeError(f"cannot open {os.path.basename(path)} ({error.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ExchangeError(f"{os.path.basename(path)} is not a regular file")
+    return os.fdopen(fd, "rb")
+
+
 def save(path_stem, document, arrays):
     """Write ``document`` to ``path_stem + '.json'`` and its arrays to ``path_stem + '.npz'``.
 
     The JSON file is renamed into place last, so a reader that sees it sees both files whole.
+    Files are created afresh (see :func:`_create`), so a link planted at one of these names
+    cannot redirect the write.
     """
-    np.savez(path_stem + ".npz", **{f"a{i}": array for i, array in enumerate(arrays)})
-    with open(path_stem + ".json.tmp", "w", encoding="utf-8") as handle:
-        json.dump(document, handle)
+    with _create(path_stem + ".npz") as handle:
+        np.savez(handle, **{f"a{i}": array for i, array in enumerate(arrays)})
+    with _create(path_stem + ".json.tmp") as handle:
+        handle.write(json.dumps(document).encode("utf-8"))
     os.replace(path_stem + ".json.tmp", path_stem + ".json")
 
 
@@ -229,14 +258,14 @@ def _npy_header(handle):
     return shape, dtype
 
 
-def _check_archive(path, max_bytes):
+def _check_archive(handle, max_bytes):
     """Refuse an .npz whose arrays would be large, compressed or hold Python objects.
 
     Sizes come from the zip directory and each .npy header, before anything is read, so a
     compressed "zip bomb" or a header that declares a huge shape costs nothing.
     """
     total = 0
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(handle) as archive:
         members = archive.infolist()
         if len(members) > MAX_ITEMS:
             raise ExchangeError("too many arrays")
@@ -253,20 +282,23 @@ def _check_archive(path, max_bytes):
 def load(path_stem, max_bytes, max_json_bytes=4 * 2**20):
     """Read what :func:`save` wrote, refusing pickles and anything past the size limits.
 
-    ``max_bytes`` bounds the arrays, ``max_json_bytes`` the JSON document.
+    ``max_bytes`` bounds the arrays, ``max_json_bytes`` the JSON document. Only regular files
+    are read (a link or a FIFO planted at one of the names is refused, see
+    :func:`_open_regular`).
     """
-    if os.path.getsize(path_stem + ".json") > max_json_bytes:
-        raise ExchangeError(f"JSON document larger than {max_json_bytes} bytes")
-    if os.path.getsize(path_stem + ".npz") > max_bytes + 2**20:
-        raise ExchangeError(f"arrays larger than {max_bytes} bytes")
-    try:
-        _check_archive(path_stem + ".npz", max_bytes)
-    except (zipfile.BadZipFile, EOFError) as error:
-        raise ExchangeError(f"unreadable arrays ({error})") from None
-    with open(path_stem + ".json", encoding="utf-8") as handle:
-        document = json.load(handle)
-    with np.load(path_stem + ".npz", allow_pickle=False) as archive:
-        arrays = [archive[f"a{i}"] for i in range(len(archive.files))]
+    with _open_regular(path_stem + ".json") as text, _open_regular(path_stem + ".npz") as data:
+        if os.fstat(text.fileno()).st_size > max_json_bytes:
+            raise ExchangeError(f"JSON document larger than {max_json_bytes} bytes")
+        if os.fstat(data.fileno()).st_size > max_bytes + 2**20:
+            raise ExchangeError(f"arrays larger than {max_bytes} bytes")
+        try:
+            _check_archive(data, max_bytes)
+        except (zipfile.BadZipFile, EOFError) as error:
+            raise ExchangeError(f"unreadable arrays ({error})") from None
+        document = json.loads(text.read().decode("utf-8"))
+        data.seek(0)
+        with np.load(data, allow_pickle=False) as archive:
+            arrays = [archive[f"a{i}"] for i in range(len(archive.files))]
     return document, arrays
 
 
@@ -363,6 +395,83 @@ def _arm_tripwires(references, hits):
     return disarm
 
 
+def code_fingerprint(code):
+    """SHA-256 of what a code object does, whatever it is called and wherever it came from.
+
+    Built from its instructions (operation and argument: names, constants, nested code),
+    leaving out the file name, line numbers, jump offsets and the function's own name, and
+    writing ``LOAD_METHOD`` as ``LOAD_ATTR`` (Python 3.11 compiles ``np.f(...)`` either way
+    depending on whether the compiled text itself imports ``np``). So the reference's code
+    object itself, a ``marshal`` or ``code.replace`` copy of it and its source compiled again
+    all have the reference's fingerprint. Nested code objects (inner functions, lambdas,
+    comprehensions) count as part of it.
+    """
+    import dis
+
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
+    digest = hashlib.sha256()
+
+    def feed(code):
+        digest.update(repr((code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
+                            code.co_varnames[:code.co_argcount + code.co_kwonlyargcount],
+                            code.co_flags & 0x0F)).encode())
+        for instruction in dis.get_instructions(code):
+            name = "LOAD_ATTR" if instruction.opname == "LOAD_METHOD" else instruction.opname
+            if name in ("CACHE", "EXTENDED_ARG", "NOP", "RESUME"):
+                continue
+            argument = instruction.argval
+            if instruction.opcode in jumps:
+                argument = None
+            if isinstance(argument, types.CodeType):
+                digest.update(name.encode() + b"\0code\0")
+                feed(argument)
+                continue
+            digest.update(f"{name}\0{argument!r}\0".encode())
+
+    feed(code)
+    return digest.hexdigest()
+
+
+#: id(code) -> (code, fingerprint), kept across calls (the code object is held so that its id
+#: is not reused).
+_FINGERPRINTS = {}
+
+
+def _arm_copy_watch(fingerprints, hits):
+    """Record in ``hits`` every Python function run during the call whose code has one of
+    ``fingerprints`` (the reference's, minus any the notebook's own source defines).
+
+    A student function built on a *copy* of the reference's code object never calls the
+    reference, so the tripwire cannot see it; this profile hook sees the copy run, however the
+    student obtained it. Each code object is fingerprinted once. Removing the hook during the
+    call is recorded too. Returns the function that removes it.
+    """
+    wanted = frozenset(fingerprints)
+    if not wanted:
+        return lambda: None
+    state = {"armed": True}
+    set_profile = sys.setprofile
+
+    def watch(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            known = _FINGERPRINTS.get(id(code))
+            if known is None or known[0] is not code:
+                known = _FINGERPRINTS[id(code)] = (code, code_fingerprint(code))
+            if known[1] in wanted:
+                hits.append(code.co_name)
+        elif event == "c_call" and state["armed"] and arg is set_profile:
+            hits.append("the grader's profile hook was removed")
+
+    set_profile(watch)
+
+    def disarm():
+        state["armed"] = False
+        set_profile(None)
+
+    return disarm
+
+
 _inputs = {}
 _outcomes = {}
 
@@ -373,7 +482,7 @@ def prepare(directory, number):
     _inputs[number] = (decode(document["args"], arrays), decode(document["kwargs"], arrays))
 
 
-def run(namespace, number, name, references):
+def run(namespace, number, name, references, copies=()):
     """Call ``namespace[name]`` on the prepared inputs (the step the grader times).
 
     Parameters
@@ -386,6 +495,9 @@ def run(namespace, number, name, references):
         Exercise function to call.
     references : list of [module, name, source file]
         The package's reference implementation(s) of this exercise, to notice delegation.
+    copies : list of str
+        Fingerprints (:func:`code_fingerprint`) of the reference's code that the notebook does
+        not itself define; running such code is delegation too.
     """
     args, kwargs = _inputs.pop(number)
     function = namespace.get(name)
@@ -396,6 +508,7 @@ def run(namespace, number, name, references):
         outcome["status"] = "missing"
         return
     disarm = _arm_tripwires(references, hits)
+    unwatch = _arm_copy_watch(copies, hits)
     try:
         outcome["value"] = function(*args, **kwargs)
         outcome["status"] = "ok"
@@ -404,6 +517,7 @@ def run(namespace, number, name, references):
                        builtin=type(error).__module__ == "builtins",
                        message=_safe_str(error)[:2000])
     finally:
+        unwatch()
         disarm()
 
 
@@ -413,11 +527,11 @@ def collect(directory, number):
     save(os.path.join(directory, f"result-{number}"), result, out_arrays)
 
 
-def call_inline(namespace, text, number, name, references):
+def call_inline(namespace, text, number, name, references, copies=()):
     """One small call in one request: inputs in ``text`` (see :func:`pack`), result returned."""
     document, arrays = unpack(text, 1 << 30)
     _inputs[number] = (decode(document["args"], arrays), decode(document["kwargs"], arrays))
-    run(namespace, number, name, references)
+    run(namespace, number, name, references, copies)
     return pack(*_result(number))
 
 

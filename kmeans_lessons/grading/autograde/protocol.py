@@ -16,13 +16,20 @@ ran out, :class:`ErrorReport` for a bug of the grader, and finally :class:`DoneR
 Reading is lenient about what is missing (a field left out takes its default) and strict about
 types (a value of the wrong type becomes the default too), because a worker that fails halfway
 may write a truncated line; :func:`report_from_json` returns None for anything it cannot read.
+
+Each line is signed (:func:`sign_report`) with a key that exists only in the job and in the two
+processes: a line that anything else writes into the channel (without the sandbox, a kernel of
+the grader's user can open another process's pipes through ``/proc``) is dropped unread.
 """
 
+import hashlib
+import hmac
 from dataclasses import asdict, dataclass, field, fields
 from typing import ClassVar, Optional
 
 __all__ = ["Job", "InvalidReport", "LessonReport", "CellReport", "ExerciseReport",
-           "BudgetReport", "ErrorReport", "DoneReport", "report_from_json", "CELL_OUTCOMES"]
+           "BudgetReport", "ErrorReport", "DoneReport", "report_from_json", "CELL_OUTCOMES",
+           "sign_report", "verify_report"]
 
 #: What can happen to a cell, as a CellReport says: it raised, ran past the time limit and was
 #: interrupted, ignored the interrupt, killed the kernel, or was not run.
@@ -64,7 +71,10 @@ class Job:
     cases; cell_timeout : seconds one cell or one graded call may run; max_time : seconds the
     whole submission may take; memory_mb, file_mb : limits of its processes; font_caches :
     matplotlib font lists to copy into the kernel's fresh config folder; kernel_env : extra
-    environment variables for the kernel.
+    environment variables for the kernel; sandbox : run the kernel under bubblewrap
+    (:mod:`.bwrap`); cgroup_version, cgroup_folders : where to make the submission's cgroup
+    (:class:`.cgroup.CgroupParent`; version 0: none); pids : most processes in it;
+    report_key : hex key the worker signs its reports with.
     """
 
     notebook: str
@@ -76,6 +86,11 @@ class Job:
     lesson: Optional[str] = None
     font_caches: list = field(default_factory=list)
     kernel_env: dict = field(default_factory=dict)
+    sandbox: bool = False
+    cgroup_version: int = 0
+    cgroup_folders: list = field(default_factory=list)
+    pids: int = 256
+    report_key: str = ""
 
     def to_json(self):
         return asdict(self)
@@ -219,3 +234,15 @@ def report_from_json(data):
     if not isinstance(data, dict) or data.get("event") not in _KINDS:
         return None
     return _KINDS[data["event"]].from_json(data)
+
+
+def sign_report(key, line):
+    """``line`` prefixed with its HMAC-SHA256 under ``key`` (hex) and a space."""
+    return hmac.new(key, line.encode(), hashlib.sha256).hexdigest() + " " + line
+
+
+def verify_report(key, signed):
+    """The report line inside ``signed`` if its signature under ``key`` is right, else None."""
+    mac, _, line = signed.partition(" ")
+    expected = hmac.new(key, line.encode(), hashlib.sha256).hexdigest()
+    return line if hmac.compare_digest(mac, expected) else None

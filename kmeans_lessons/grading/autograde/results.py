@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._atomic import write_text_atomically
+from .._atomic import PlantedPathError, write_text_atomically
 from ..exercises import EXERCISES
 from .protocol import CellReport
 
@@ -132,7 +132,15 @@ def feedback_text(grade):
 
 
 def write_feedback(grades, folder):
-    """One ``<submission>.txt`` per student in ``folder`` (each written atomically)."""
+    """One ``<submission>.txt`` per student in ``folder`` (each written atomically).
+
+    A feedback path that holds a directory or a link is not written (see
+    :func:`write_text_atomically`); the row's message says so and the other files are written.
+    """
     folder = Path(folder)
     for grade in grades:
-        write_text_atomically(folder / f"{grade.submission}.txt", feedback_text(grade))
+        try:
+            write_text_atomically(folder / f"{grade.submission}.txt", feedback_text(grade))
+        except PlantedPathError as error:
+            grade.message = "; ".join(filter(None, [grade.message,
+                                                    f"feedback file not written: {error}"]))

@@ -10,7 +10,13 @@ and every process the kernel starts inherit them:
 * ``RLIMIT_AS`` (address space) caps the memory of each process: an allocation beyond it fails,
   which Python reports as ``MemoryError`` in the student's cell instead of the machine swapping;
 * ``RLIMIT_FSIZE`` caps the size of any file the submission writes;
-* ``RLIMIT_CORE = 0`` so a crashing kernel leaves no core file behind.
+* ``RLIMIT_CORE = 0`` so a crashing kernel leaves no core file behind;
+* with ``--cgroup-procs FILE`` (repeatable) it first joins the submission's cgroup by writing
+  its process id to each ``cgroup.procs`` file (see ``_cgroup.py``), so that the kernel and
+  everything it starts are counted against the cgroup's memory and process caps from the
+  first instruction on.
+
+The command is usually ``bwrap ... -- python -m ipykernel_launcher`` (see ``_bwrap.py``).
 """
 
 import argparse
@@ -30,11 +36,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--file-mb", type=int, required=True)
+    parser.add_argument("--cgroup-procs", action="append", default=[], metavar="FILE")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given after --")
+    for procs in args.cgroup_procs:
+        with open(procs, "w") as handle:
+            handle.write(str(os.getpid()))
     _lower(resource.RLIMIT_AS, args.memory_mb * 2**20)
     _lower(resource.RLIMIT_FSIZE, args.file_mb * 2**20)
     _lower(resource.RLIMIT_CORE, 0)

@@ -63,11 +63,13 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from ..scoring import case_points
+from . import bwrap
 from . import kernel as harness
 from .calls import (HARNESS_NAME, MAX_RESULT_BYTES, PROBE_TIMEOUT, CallTimeoutError,
                     KernelDiedError, KernelFunction, install_clock)
-from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
+from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport, sign_report,
                        InvalidReport, Job, LessonReport)
+from .cgroup import CgroupParent
 from .processes import MemoryWatch, become_subreaper, kill_descendants
 from .static import analyse, detect_lesson
 
@@ -144,8 +146,19 @@ class Submission:
         self.gave_up = False  # no kernel could be started any more
         self.out_of_time_reported = False
         self.watch = MemoryWatch(self.memory_mb * 2**20)
-        for sub in ("work", "home", "exchange", "ipc"):
+        # work: the kernel's working folder (a copy of the notebook); home: its HOME; inbox:
+        # inputs the grader writes (read-only to a sandboxed kernel, so no link can be planted
+        # there for the grader to write through); outbox: what the kernel sends back; ipc: the
+        # kernel's connection file and sockets.
+        for sub in ("work", "home", "inbox", "outbox", "ipc"):
             (self.folder / sub).mkdir()
+        self.sandboxed = job.sandbox
+        self.cgroup = None  # every process of the submission, capped (see cgroup.py)
+        if job.cgroup_version:
+            parent = CgroupParent(job.cgroup_version, tuple(job.cgroup_folders))
+            self.cgroup = parent.create(self.memory_mb * 2**20, job.pids)
+        self.oom_kills = 0
+        self.authored = set()  # fingerprints of the code the notebook's cells define
 
     # -- time ------------------------------------------------------------------------------
 
@@ -183,6 +196,10 @@ class Submission:
             PYTHONDONTWRITEBYTECODE="1",
             JPY_PARENT_PID=str(os.getpid()),
         )
+        if self.sandboxed:
+            # The worker's pid means nothing in the kernel's pid namespace (ipykernel would
+            # take it for a dead parent); bwrap --die-with-parent ends the kernel instead.
+            del env["JPY_PARENT_PID"]
         env.update(self.job.kernel_env)
         return env
 
@@ -204,8 +221,13 @@ class Submission:
             ip=str(self.folder / "ipc" / f"k{number}"),
             connection_file=str(self.folder / "ipc" / f"kernel-{number}.json"),
         )
+        joins = [arg for procs in (self.cgroup.procs_files if self.cgroup else [])
+                 for arg in ("--cgroup-procs", procs)]
         km.sandbox_prefix = (sys.executable, _SANDBOX, "--memory-mb", str(self.memory_mb),
-                             "--file-mb", str(self.job.file_mb), "--")
+                             "--file-mb", str(self.job.file_mb), *joins, "--")
+        if self.sandboxed:
+            km.sandbox_prefix += tuple(bwrap.bwrap_command(
+                self.folder, self.folder / "inbox", workdir=self.folder / "work"))
         client = _QuietClient(
             self.nb,
             km=km,
@@ -245,7 +267,14 @@ class Submission:
             return False
 
     def interrupt(self):
+        """SIGINT to the kernel. In the sandbox the process started is bwrap, which does not
+        forward signals: the kernel is its only child (process 1 of its namespace)."""
         pid = self._kernel_pid()
+        if pid is not None and self.sandboxed:
+            try:
+                pid = psutil.Process(pid).children()[0].pid
+            except (psutil.Error, IndexError):
+                return
         if pid is not None:
             try:
                 os.kill(pid, signal.SIGINT)
@@ -265,6 +294,8 @@ class Submission:
         """Kill the kernel and everything the submission started so far."""
         self._stop_clients()
         kill_descendants()
+        if self.cgroup is not None:
+            self.cgroup.kill()
         pid = self._kernel_pid()
         if pid is not None:
             try:
@@ -306,8 +337,10 @@ class Submission:
         return "ok", ""
 
     def _death_reason(self):
-        self.memory_death = self.watch.tripped
-        if self.watch.tripped:
+        oom_kills = self.cgroup.oom_kills() if self.cgroup is not None else 0
+        self.memory_death = self.watch.tripped or oom_kills > self.oom_kills
+        self.oom_kills = oom_kills
+        if self.memory_death:
             self.watch.tripped = False
             return f"the kernel was killed: the submission used more than {self.memory_mb} MB"
         return "the kernel died"
@@ -458,7 +491,7 @@ class Submission:
         return self.run_code(code, self._limit(60)) == "ok"
 
     def defined_in_kernel(self, names):
-        directory = str(self.folder / "exchange")
+        directory = str(self.folder / "outbox")
         stem = os.path.join(directory, "defined")
         for suffix in (".json", ".npz"):
             Path(stem + suffix).unlink(missing_ok=True)
@@ -512,6 +545,38 @@ def _reference_functions(exercise):
 def _reference_names(exercise):
     """Names under which the package offers the exercise's reference."""
     return {exercise.name} | {f.__name__ for f in _reference_functions(exercise)}
+
+
+def _reference_fingerprints(exercise):
+    """Fingerprints of the code of the exercise's references, from this process's own imports
+    (a kernel may have changed its copy of the package)."""
+    return {harness.code_fingerprint(f.__code__) for f in _reference_functions(exercise)}
+
+
+def authored_fingerprints(nb):
+    """Fingerprints of every code object the notebook's own cells define.
+
+    A function that matches the reference's code but is written out in the notebook is the
+    student's own text (identical to the reference, perhaps, for a one-line exercise), not a
+    copied code object; it is left to the static check and to the human reader.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transformer = TransformerManager()
+    found = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            code = compile(transformer.transform_cell(cell.source), "<cell>", "exec")
+        except (SyntaxError, ValueError, TypeError, RecursionError):
+            continue
+        stack = [code]
+        while stack:
+            code = stack.pop()
+            found.add(harness.code_fingerprint(code))
+            stack += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return found
 
 
 def _reference_locations(exercise):
@@ -568,6 +633,11 @@ def run_job(job, folder, report):
 
     submission = Submission(job, folder, report)
     submission.nb = nb
+    submission.authored = authored_fingerprints(nb)
+    try:  # the kernel's working copy of the notebook (students may read their own file)
+        shutil.copyfile(job.notebook, submission.folder / "work" / Path(job.notebook).name)
+    except OSError:
+        pass
     submission._prepare_home()
     submission.watch.start()
     try:
@@ -586,10 +656,14 @@ def run_job(job, folder, report):
     finally:
         submission.watch.stop()
         submission.kill_kernel()
+        if submission.cgroup is not None:
+            submission.cgroup.remove()
 
 
 def grade_one(submission, exercise, grade_function, seed, defined, delegates):
     """Grade one exercise and report it."""
+    from ..check import CHECK_SEED
+
     name = exercise.name
 
     def report(score=0.0, max_score=1.0, passed=False, pending=False, feedback=(), note="",
@@ -614,10 +688,14 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
                                 f"notebook finished running (did its cell raise an error?)"))
         return report(note=f"the notebook does not define {name}")
     function = KernelFunction(submission, name, _reference_locations(exercise),
-                              submission.cell_timeout)
+                              submission.cell_timeout,
+                              _reference_fingerprints(exercise) - submission.authored)
     # check() seeds NumPy's and Python's global generators so that a function that (wrongly)
-    # uses them behaves the same on every run; do the same where the function runs.
-    submission.run_code(f"{HARNESS_NAME}.seed_globals({int(seed)})", submission._limit(30))
+    # uses them behaves the same on every run; do the same where the function runs, with the
+    # seed check() uses in the notebook: never the hidden seed or anything derived from it,
+    # which a patched seed function would catch and rebuild the hidden cases from.
+    submission.run_code(f"{HARNESS_NAME}.seed_globals({int(CHECK_SEED)})",
+                        submission._limit(30))
     try:
         result = grade_function(name, function, seed=seed, hidden=True)
     except Exception as error:
@@ -658,17 +736,21 @@ def main():
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     lock = threading.Lock()
+    job = Job.from_json(json.loads(sys.stdin.read()))
+    sys.stdin.close()
+    # Each report is signed with the job's key, known only to the batch grader and this
+    # process: lines that anything else writes into the channel are dropped (protocol.py).
+    report_key = bytes.fromhex(job.report_key)
+    job.report_key = ""
 
     def report(message):
-        line = json.dumps(message.to_json(), sort_keys=True)
+        line = sign_report(report_key, json.dumps(message.to_json(), sort_keys=True))
         with lock:
             channel.write(line + "\n")
             channel.flush()
 
-    job = Job.from_json(json.loads(sys.stdin.read()))
-    sys.stdin.close()
     become_subreaper()
-    folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-")
+    folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-")  # mode 0700
     try:
         run_job(job, folder, report)
     except Exception as error:  # a grader bug: say so rather than die silently
