@@ -60,7 +60,7 @@ def test_grade_writes_grades_and_feedback_with_a_progress_bar(tmp_path, capsys):
     submissions = tmp_path / "submissions"
     write_notebook(submissions / "alice.ipynb", *STUDENT_CODE)
     (submissions / "bob.ipynb").write_text("not json", encoding="utf-8")
-    from kmeans_lessons.grading import _bwrap
+    from kmeans_lessons.grading.autograde import bwrap as _bwrap
 
     try:  # sandboxed where bubblewrap works (CI); tests/test_sandbox.py covers the refusal
         _bwrap.check_sandbox()
