@@ -2,6 +2,7 @@
 speed targets are judged by running the scripts, never by a timed unit test)."""
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,20 @@ def test_bench_stepper_times_slider_steps_in_a_browser(capsys):
         assert words in out, out
 
 
+def test_bench_sandbox_times_kernels_and_a_class_both_ways(capsys):
+    status = load("bench_sandbox").main(["--n", "1", "--lesson", "02_distances",
+                                         "--repeats", "1"])
+    out = capsys.readouterr().out
+    if status == 2:
+        if os.environ.get("KMEANS_LESSONS_REQUIRE_SANDBOX") == "1":
+            pytest.fail(out.strip())
+        pytest.skip(out.strip())
+    assert "kernel start (median of 1)" in out and "ratio sandbox/plain" in out, out
+    assert "same points and status for every student both ways" in out, out
+
+
 @pytest.mark.parametrize("name", ["bench_kmeans", "bench_init", "bench_stepper",
-                                  "bench_embeddings", "make_class"])
+                                  "bench_embeddings", "make_class", "bench_sandbox"])
 def test_every_benchmark_documents_how_to_run_it(name):
     doc = load(name).__doc__
     assert doc and f"benchmarks/{name}.py" in doc, f"{name}.py should say how to run it"
