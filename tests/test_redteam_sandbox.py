@@ -37,7 +37,7 @@ import psutil
 import pytest
 
 import kmeans_lessons
-from kmeans_lessons.grading.autograde import bwrap
+from kmeans_lessons.grading.autograde import bwrap, cgroup
 
 REQUIRED = os.environ.get("KMEANS_LESSONS_REQUIRE_SANDBOX") == "1"
 EXERCISES = ("pairwise_sq_dists", "assign")
@@ -398,7 +398,18 @@ def attacks(root, port):
                 except OSError as error:
                     print(path, error)
         '''),
-        # Beyond the issue: links planted where the grader writes the next call's inputs, so
+        # Beyond the issue: filling the disk through the one folder it may write to ...
+        "fills_its_folder": notebook(SETUP, WRONG_PAIRWISE, WRONG_ASSIGN, '''
+            written = 0
+            try:
+                for number in range(48):  # 3 GB in files under the file-size cap
+                    with open(f"fill-{number}.bin", "wb") as handle:
+                        handle.write(bytes(64 << 20))
+                    written += 64
+            except OSError as error:
+                print(written, "MB, then", error)
+        '''),
+        # ... links planted where the grader writes the next call's inputs, so
         # that the grader (not the kernel) overwrites a file of the attacker's choosing ...
         "plants_exchange_links": notebook(SETUP, PAIRWISE, f'''
             import glob, os
@@ -575,7 +586,7 @@ def test_the_controls_score_as_when_graded_alone(batch):
     "reads_key", "reads_job", "spies_on_seed", "copies_code", "forges_reports",
     "drives_kernels", "kills_everyone", "plants_paths", "daemon", "poisons_bytecode",
     "uses_network", "hoards_shared_memory", "fork_bomb", "writes_outside",
-    "plants_exchange_links", "copies_neighbour"])
+    "fills_its_folder", "plants_exchange_links", "copies_neighbour"])
 def test_an_attacker_scores_no_more_than_plainly_wrong_code(batch, attacker):
     # plants_exchange_links needs a right pairwise_sq_dists (the grader sends large inputs
     # through files only to functions that pass the other cases): it may earn what control_b
@@ -586,6 +597,14 @@ def test_an_attacker_scores_no_more_than_plainly_wrong_code(batch, attacker):
 
 def test_the_code_copy_is_named_in_the_message(batch):
     assert "reference" in batch.rows["copies_code"]["message"]
+
+
+@pytest.mark.parametrize("attacker", ["hoards_shared_memory", "fills_its_folder"])
+def test_memory_held_outside_the_address_space_is_capped(batch, attacker):
+    if not cgroup.open_cgroups()[0]:
+        pytest.skip("no cgroup here: only the per-process caps apply")
+    row = batch.rows[attacker]
+    assert row["status"] == "crashed" and "more memory than allowed" in row["message"], row
 
 
 def test_nothing_the_batch_started_is_left_running(batch):

@@ -727,6 +727,31 @@ def hidden_score(result):
     return case_points(result.max_score, result.cases, hidden_only=True, rounded=False)
 
 
+#: RAM-backed folder for a sandboxed submission's private folder (see _private_base).
+SHARED_MEMORY = "/dev/shm"
+
+
+def _private_base(job):
+    """Where the submission's private folder goes: RAM-backed when sandboxed with a cgroup.
+
+    Pages of a RAM-backed (tmpfs) file are charged to the cgroup of the process that wrote
+    them, so there everything the kernel writes into its folder counts against the
+    submission's memory cap: the private folder is size-capped without a quota. Elsewhere
+    (no cgroup, or a small /dev/shm as in a default Docker container) the usual temporary
+    folder, where only the per-file cap (``file_mb``) applies.
+    """
+    if not (job.sandbox and job.cgroup_version):
+        return None
+    try:
+        free = os.statvfs(SHARED_MEMORY)
+    except OSError:
+        return None
+    if free.f_bavail * free.f_frsize < 2 * job.memory_mb * 2**20 or not os.access(
+            SHARED_MEMORY, os.W_OK):
+        return None
+    return SHARED_MEMORY
+
+
 def main():
     # Reports go to a private copy of stdout; fd 1 itself is pointed at stderr so that nothing
     # a library prints can be mistaken for a report.
@@ -750,7 +775,7 @@ def main():
             channel.flush()
 
     become_subreaper()
-    folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-")  # mode 0700
+    folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-", dir=_private_base(job))
     try:
         run_job(job, folder, report)
     except Exception as error:  # a grader bug: say so rather than die silently
