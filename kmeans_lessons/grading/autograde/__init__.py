@@ -9,52 +9,67 @@ The parts: :mod:`.batch` (the batch grader), :mod:`.results` (grades, CSV, feedb
 submission: running its notebook, grading its exercises), :mod:`.calls` (calling its functions
 in the kernel), :mod:`.processes` (its processes and their memory), :mod:`.kernel` (the code
 the worker runs inside the kernel, and the exchange format), :mod:`.sandbox` (the kernel's
-launcher) and :mod:`.static` (reading a notebook's code without running it).
+launcher: limits, cgroup), :mod:`.bwrap` (the namespace sandbox around the kernel),
+:mod:`.cgroup` (the submission's memory and process caps) and :mod:`.static` (reading a
+notebook's code without running it).
 
 Trust boundary
 --------------
 Three kinds of process take part, and student code runs only in the last one:
 
 batch grader (:mod:`.batch`), this process
-    Lists the submissions, derives the secret seeds, starts one worker per submission (``--jobs``
-    at a time, with a tqdm progress bar), kills a worker that overruns its time budget together
-    with everything it started, and writes the results. It never reads a submission's notebook.
+    Lists the submissions, derives each one's secret seeds, starts one worker per submission
+    (``--jobs`` at a time, with a tqdm progress bar), kills a worker that overruns its time
+    budget together with everything it started, and writes the results. It never reads a
+    submission's notebook, and it refuses to run (:class:`SandboxUnavailable`, saying how to
+    install bubblewrap) when the sandbox cannot be set up, unless told ``sandbox=False``
+    (``--no-sandbox``), which every row's message then records.
 worker (:mod:`.worker`), one per submission
     Our code only. Reads the notebook, runs it in a kernel and grades each exercise with
     ``grade_function``: the hidden cases and the expected answers are computed *in the worker*,
-    from the reference implementation the worker imported, with a seed derived here. The
+    from the reference implementation the worker imported, with this submission's seeds. The
     student's function is called in the kernel on those inputs; only its return value comes
-    back, as JSON and ``.npy`` data read with ``allow_pickle=False``, and it is compared in the
-    worker. Nothing the kernel prints, displays, stores in the file or patches is read: a
-    student who redefines ``check``, monkeypatches NumPy or the package inside the notebook, or
-    saves fake outputs gains nothing. A function that delegates to the package's reference of
-    the same exercise scores zero, found two ways: statically (the function's code refers to
-    ``kmeans_lessons....<exercise>``) and at run time (the reference's code object is swapped for
-    a tripwire during the call, which catches every alias).
-kernel, started through ``sandbox.py``
-    Runs the student's notebook: own session, ``RLIMIT_AS`` memory cap (a memory bomb becomes a
-    ``MemoryError`` in the student's cell), file-size cap, no standard streams, a private working
-    folder and HOME, one BLAS thread. A watchdog in the worker kills the submission's processes
-    if together they exceed the cap; the worker is a child subreaper, so processes that detach
-    are still found and killed when the submission is done.
+    back, as JSON and ``.npy`` data read with ``allow_pickle=False`` (from regular files only,
+    never through a link), and it is compared in the worker. Nothing the kernel prints,
+    displays, stores in the file or patches is read. A function that delegates to the package's
+    reference of the same exercise scores zero, found three ways: statically (its code refers
+    to ``kmeans_lessons....<exercise>``), by a tripwire (the reference's code object is swapped
+    during the call, which catches every alias) and by a copy watch (a profile hook that sees any
+    code with the reference's fingerprint run, so a copied code object is caught however it was
+    made; code the notebook itself writes out is the student's own). Reports are signed with a
+    key from the job; a worker killed by a signal is *crashed* and nothing it reported counts.
+kernel, started through ``sandbox.py`` inside bubblewrap (:mod:`.bwrap`)
+    Runs the student's notebook as uid 65534 with no capabilities, process 1 of its own pid
+    namespace, with no network but its loopback, seeing only ``/usr``, the interpreter, the
+    environment and the package (read-only), size-capped ``/tmp`` and ``/dev/shm``, and its
+    private folder (where the folder the worker writes inputs to is read-only). The grader, the
+    workers, the other kernels, the key, grades.csv, the feedback folder and the other
+    submissions are not in its world. Its cgroup (:mod:`.cgroup`) caps the memory of all its
+    processes, shared memory and the files it writes included, and their number; the worker
+    kills the cgroup's processes before its row is written. Also: ``RLIMIT_AS`` (a memory
+    bomb becomes a ``MemoryError`` in the student's cell), a file-size cap, no standard
+    streams, one BLAS thread, and a memory watchdog in the worker.
 
 The hidden cases are drawn with a seed derived from a secret key (``--key-file``, the
 ``KMEANS_LESSONS_GRADING_KEY`` environment variable, or a key created once in the grader's
-config folder) and the exercise name, so grading the same files twice gives the same
-``grades.csv``. The key never reaches the kernel's environment. ``grade_function`` also runs the
-fixed visible cases that ``check`` shows in the notebook; their answers can be memorised, so
-points come from the hidden cases only (the exercise's points times the share of hidden cases
-passed). Memorising every case ``check`` shows therefore earns nothing.
+config folder), the exercise name and the submission's name, so grading the same files twice
+gives the same ``grades.csv``, and answers that leaked for one student fit no other. Neither
+the key nor a seed reaches the kernel: before the calls the kernel's global generators are
+seeded with ``check``'s public seed. ``grade_function`` also runs the fixed visible cases that
+``check`` shows in the notebook; their answers can be memorised, so points come from the hidden
+cases only (the exercise's points times the share of hidden cases passed).
 
 Timing cases compare the student's function with the reference on a large input. The time of
 the student's call is measured here, in the worker, around the one request that runs it in the
 kernel, minus the round trip of an empty request (at most 10 ms); moving the inputs and the
-result is not counted (see ``GraderClock`` in the worker).
+result is not counted (see ``GraderClock`` in :mod:`.calls`).
 
-Not covered: a kernel runs as the same operating-system user as the grader, so a submission
-that deliberately attacks the grader's processes or files at the operating-system level (reading
-the key file, ptrace, /proc/<pid>/mem, connecting to another kernel) is outside what this design
-stops. For that, run ``kmeans-lessons grade`` as a dedicated user or inside a container.
+Not covered: a student who rewrites the harness inside their own kernel can hide a call of the
+reference from the run-time checks (the static check remains); identical source text is not a
+copied object; CPU time is shared between ``--jobs`` kernels. Without the sandbox
+(``--no-sandbox``) a kernel runs as the grader's user and the OS-level attacks the sandbox stops
+(reading the key, signalling or reading other processes, editing the package) are possible
+again; the package fingerprint (sources and bytecode) then flags a changed package.
 
 Status of a submission
 ----------------------

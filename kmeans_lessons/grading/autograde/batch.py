@@ -192,6 +192,19 @@ def package_fingerprint(folder=None):
     return digest.hexdigest()
 
 
+def _compile_package(folder=None):
+    """Bring the package's bytecode caches up to date before the first fingerprint, so that
+    the workers find them current and write none during the batch (a ``.pyc`` written by
+    Python itself would otherwise look like a planted one). Does nothing where the package
+    cannot be written to (an installed, precompiled package)."""
+    import compileall
+
+    try:
+        compileall.compile_dir(str(folder or PACKAGE_DIR), quiet=2, force=False)
+    except OSError:
+        pass
+
+
 class PackageChangedWarning(UserWarning):
     """The package's files changed during a batch: grades after that may be wrong."""
 
@@ -483,6 +496,7 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         font_caches=_font_caches(),
     )
 
+    _compile_package()
     fingerprint = package_fingerprint()
     changed = []
 
@@ -519,7 +533,8 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
             f"the files of the kmeans_lessons package ({PACKAGE_DIR}) changed while "
             f"{changed[0]} was graded; the submissions graded after it may have been compared "
             f"with altered answers. Restore the files (git diff shows what changed) and grade "
-            f"again, as a user that cannot write to the package.", PackageChangedWarning,
+            f"again, in the sandbox (without --no-sandbox), where the package is read-only.",
+            PackageChangedWarning,
             stacklevel=2)
     return sorted(results, key=lambda r: r.submission)
 

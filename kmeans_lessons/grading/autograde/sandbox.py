@@ -12,11 +12,11 @@ and every process the kernel starts inherit them:
 * ``RLIMIT_FSIZE`` caps the size of any file the submission writes;
 * ``RLIMIT_CORE = 0`` so a crashing kernel leaves no core file behind;
 * with ``--cgroup-procs FILE`` (repeatable) it first joins the submission's cgroup by writing
-  its process id to each ``cgroup.procs`` file (see ``_cgroup.py``), so that the kernel and
+  its process id to each ``cgroup.procs`` file (see ``cgroup.py``), so that the kernel and
   everything it starts are counted against the cgroup's memory and process caps from the
   first instruction on.
 
-The command is usually ``bwrap ... -- python -m ipykernel_launcher`` (see ``_bwrap.py``).
+The command is usually ``bwrap ... -- python -m ipykernel_launcher`` (see ``bwrap.py``).
 """
 
 import argparse

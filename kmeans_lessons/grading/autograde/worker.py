@@ -8,9 +8,11 @@ starts and watches. What the worker does, in order:
 1. Reads the notebook (anything nbformat cannot read is *invalid*) and analyses its code without
    running it: which exercise functions it defines, which lesson that makes it, and whether an
    exercise function hands its work to the package's reference implementation.
-2. Starts a fresh kernel through ``sandbox.py`` (memory and file-size limits, own session, no
-   standard streams, a private working folder and HOME), and executes every code cell with
-   nbclient. A cell that raises is recorded and the run goes on. A cell that runs past the time
+2. Starts a fresh kernel through ``sandbox.py`` (memory and file-size limits, joining the
+   submission's cgroup, :mod:`.cgroup`) inside the bubblewrap sandbox (:mod:`.bwrap`; own user,
+   pid, network and mount namespaces, a private folder with a copy of the notebook, its HOME, an
+   inbox it may only read and an outbox), with no standard streams, and executes every code
+   cell with nbclient. A cell that raises is recorded and the run goes on. A cell that runs past the time
    limit is interrupted and the run goes on; if the kernel does not answer after the interrupt,
    or dies (``os._exit``, a crash, too much memory), the worker starts a new kernel, re-runs the
    cells that had run, skips the one that killed it and goes on (at most ``MAX_RESTARTS`` times).
@@ -27,16 +29,19 @@ starts and watches. What the worker does, in order:
    itself is timed. Whatever the submission printed, patched or computed is never
    read: a redefined ``check``, a patched NumPy or fake outputs in the file change nothing here.
    Points come from the hidden cases only (:func:`hidden_score`).
-4. Kills every process the submission started (:mod:`.processes`). The worker makes itself a
-   *child subreaper* (Linux ``prctl``), so even a child that detached with ``setsid`` and a
-   double fork is re-parented to the worker and killed with the rest.
+4. Kills every process the submission started: everything in its cgroup, and (without one)
+   every descendant (:mod:`.processes`; the worker makes itself a *child subreaper*, Linux
+   ``prctl``, so even a child that detached with ``setsid`` and a double fork is re-parented to
+   the worker and killed with the rest). In the sandbox the kernel is process 1 of its pid
+   namespace, and when it dies the system kills the rest of the namespace too.
 
 The job and the reports are the dataclasses of :mod:`.protocol` (JSON on the wire, one report a
 line): ``invalid`` or ``lesson``, then ``cell`` (an error, a timeout, a dead or stuck kernel, a
 skipped cell), ``exercise`` (score, max_score, passed, pending, feedback, note), ``budget`` (the
 time budget ran out) and finally ``done``. The batch grader builds the row of ``grades.csv``
 from them; reports arrive as each step finishes, so a worker killed for running out of time
-has still reported what it graded.
+has still reported what it graded. Each line is signed with the job's report key
+(:func:`.protocol.sign_report`).
 """
 
 import asyncio
@@ -92,7 +97,8 @@ _SANDBOX = str(Path(__file__).with_name("sandbox.py"))
 
 
 class _SandboxedKernelManager(AsyncKernelManager):
-    """Starts ``ipykernel`` from this interpreter under ``sandbox.py``'s limits.
+    """Starts ``ipykernel`` from this interpreter under ``sandbox.py``'s limits (and, for a
+    sandboxed submission, inside bwrap: ``sandbox_prefix`` holds both launchers).
 
     The submission's kernelspec is ignored: every submission runs the same Python.
     """
