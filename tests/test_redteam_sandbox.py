@@ -47,7 +47,7 @@ SETUP = "import numpy as np\nfrom kmeans_lessons import check"
 PAIRWISE = '''\
 def pairwise_sq_dists(X, C):
     diff = np.asarray(X)[:, None, :] - np.asarray(C)[None, :, :]
-    return (diff ** 2).sum(axis=2)'''
+    return np.einsum("nkd,nkd->nk", diff, diff)'''
 ASSIGN = '''\
 def assign(X, C):
     return pairwise_sq_dists(X, C).argmin(axis=1)'''
@@ -387,6 +387,14 @@ def attacks(root, port):
             except OSError as error:
                 print(children, "children, then", error)
         '''),
+        # ... no fair share of the processors (a hundred busy processes against one) ...
+        "burns_cpu": notebook(SETUP, WRONG_PAIRWISE, WRONG_ASSIGN, f'''
+            import os, sys
+            for _ in range(100):
+                if os.fork() == 0:
+                    os.execv(sys.executable, [sys.executable, "-c", "while True: pass",
+                                              {MARKER!r}])
+        '''),
         # ... and files written outside the private folder stay after the batch.
         "writes_outside": notebook(SETUP, WRONG_PAIRWISE, WRONG_ASSIGN, f'''
             import os, tempfile
@@ -585,7 +593,7 @@ def test_the_controls_score_as_when_graded_alone(batch):
 @pytest.mark.parametrize("attacker", [
     "reads_key", "reads_job", "spies_on_seed", "copies_code", "forges_reports",
     "drives_kernels", "kills_everyone", "plants_paths", "daemon", "poisons_bytecode",
-    "uses_network", "hoards_shared_memory", "fork_bomb", "writes_outside",
+    "uses_network", "hoards_shared_memory", "fork_bomb", "burns_cpu", "writes_outside",
     "fills_its_folder", "plants_exchange_links", "copies_neighbour"])
 def test_an_attacker_scores_no_more_than_plainly_wrong_code(batch, attacker):
     # plants_exchange_links needs a right pairwise_sq_dists (the grader sends large inputs

@@ -45,7 +45,8 @@ kernel, started through ``sandbox.py`` inside bubblewrap (:mod:`.bwrap`)
     private folder (where the folder the worker writes inputs to is read-only). The grader, the
     workers, the other kernels, the key, grades.csv, the feedback folder and the other
     submissions are not in its world. Its cgroup (:mod:`.cgroup`) caps the memory of all its
-    processes, shared memory and the files it writes included, and their number; the worker
+    processes, shared memory and the files it writes included, and their number, and gives it
+    an equal share of the processors however many processes it runs; the worker
     kills the cgroup's processes before its row is written. Also: ``RLIMIT_AS`` (a memory
     bomb becomes a ``MemoryError`` in the student's cell), a file-size cap, no standard
     streams, one BLAS thread, and a memory watchdog in the worker.
@@ -66,7 +67,7 @@ result is not counted (see ``GraderClock`` in :mod:`.calls`).
 
 Not covered: a student who rewrites the harness inside their own kernel can hide a call of the
 reference from the run-time checks (the static check remains); identical source text is not a
-copied object; CPU time is shared between ``--jobs`` kernels. Without the sandbox
+copied object; the machine's load still moves timing cases near their limit. Without the sandbox
 (``--no-sandbox``) a kernel runs as the grader's user and the OS-level attacks the sandbox stops
 (reading the key, signalling or reading other processes, editing the package) are possible
 again; the package fingerprint (sources and bytecode) then flags a changed package.

@@ -4,9 +4,12 @@ Why a cgroup: ``RLIMIT_AS`` caps the address space of each process, but shared m
 (``memfd_create``, files in ``/dev/shm`` or in a RAM-backed ``/tmp``) is not counted against it,
 and there is no per-user process limit that a fork loop cannot exhaust for the whole machine.
 A cgroup counts every page its processes own, shared memory and tmpfs files included, and
-caps how many processes it holds. Every process a submission starts is in its cgroup (the kernel
-launcher joins it before it starts anything), so the cgroup is also the complete list of what
-must be killed when the submission is done.
+caps how many processes it holds. Where the ``cpu`` controller is available too, each
+submission's cgroup gets an equal share of the processors, however many threads it runs, so a
+submission that spins a hundred busy threads slows only itself, not its neighbours' timing
+cases. Every process a submission starts is in its cgroup (the kernel launcher joins it before
+it starts anything), so the cgroup is also the complete list of what must be killed when the
+submission is done.
 
 Two kinds exist and both are handled:
 
@@ -16,7 +19,8 @@ Two kinds exist and both are handled:
   grader first moves itself into a leaf child, since v2 lets only leaves hold processes once
   their controllers are handed down.
 * **cgroup v1** (a tree per controller; older systems and these course machines): the
-  ``memory`` and ``pids`` trees, where the grader can write to its own place in them (as root).
+  ``memory`` and ``pids`` trees (and ``cpu`` where writable), where the grader can write to its
+  own place in them (as root).
 
 :func:`open_cgroups` returns a :class:`CgroupParent` that makes one :class:`Cgroup` per
 submission, or ``None`` and a sentence saying why no cgroup can be made (the batch then runs
@@ -153,7 +157,7 @@ class CgroupParent:
     """Where per-submission cgroups are made: the grader's own place in the tree(s)."""
 
     version: int
-    folders: tuple  # v2: (grader's cgroup,); v1: (memory folder, pids folder)
+    folders: tuple  # v2: (grader's cgroup,); v1: (memory folder, pids folder[, cpu folder])
 
     def create(self, memory_bytes, pids=DEFAULT_PIDS):
         """A new, empty cgroup capped at ``memory_bytes`` of memory and ``pids`` processes."""
@@ -169,11 +173,10 @@ class CgroupParent:
                     _write(folder / "memory.swap.max", "0")
                 _write(folder / "pids.max", str(int(pids)))
             else:
-                memory, pids_root = (Path(folder) / name for folder in self.folders)
-                memory.mkdir()
-                made.append(memory)
-                pids_root.mkdir()
-                made.append(pids_root)
+                memory, pids_root, *cpu = (Path(folder) / name for folder in self.folders)
+                for folder in (memory, pids_root, *cpu):  # cpu: default weight, a fair share
+                    folder.mkdir()
+                    made.append(folder)
                 _write(memory / "memory.limit_in_bytes", str(int(memory_bytes)))
                 if (memory / "memory.memsw.limit_in_bytes").exists():
                     try:  # memory plus swap: swap cannot stretch the cap
@@ -213,6 +216,11 @@ def _try_v2(own, mounts):
             leaf.mkdir(exist_ok=True)
             _write(leaf / "cgroup.procs", str(os.getpid()))
             _write(folder / "cgroup.subtree_control", "+memory +pids")
+            if "cpu" in available:
+                try:  # a fair share of the processors per submission, where allowed
+                    _write(folder / "cgroup.subtree_control", "+cpu")
+                except OSError:
+                    pass
         except OSError as error:
             return None, (f"could not enable the memory and pids controllers in {folder} "
                           f"({error.strerror}); other processes share the grader's cgroup: run "
@@ -221,18 +229,27 @@ def _try_v2(own, mounts):
     return CgroupParent(2, (str(folder),)), ""
 
 
+def _v1_folder(controller, own, mounts):
+    """This process's folder in the cgroup v1 tree of ``controller``, or None."""
+    mount = next((point for kind, point, options in mounts
+                  if kind == "cgroup" and controller in options), None)
+    if mount is None or controller not in own:
+        return None
+    return Path(mount + own[controller].rstrip("/")) if own[controller] != "/" else Path(mount)
+
+
 def _try_v1(own, mounts):
     folders = []
     for controller in ("memory", "pids"):
-        mount = next((point for kind, point, options in mounts
-                      if kind == "cgroup" and controller in options), None)
-        if mount is None or controller not in own:
+        folder = _v1_folder(controller, own, mounts)
+        if folder is None:
             return None, f"no cgroup v1 {controller} tree is mounted"
-        folder = Path(mount + own[controller].rstrip("/")) if own[controller] != "/" \
-            else Path(mount)
         if not os.access(folder, os.W_OK):
             return None, f"the grader cannot write to its cgroup v1 {controller} folder {folder}"
         folders.append(str(folder))
+    cpu = _v1_folder("cpu", own, mounts)
+    if cpu is not None and os.access(cpu, os.W_OK):
+        folders.append(str(cpu))
     return CgroupParent(1, tuple(folders)), ""
 
 
