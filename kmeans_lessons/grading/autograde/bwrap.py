@@ -82,13 +82,15 @@ def readonly_paths(extra=()):
 
     The interpreter's installation and the environment (``sys.base_prefix``, ``sys.prefix``),
     the ``kmeans_lessons`` package (wherever it is imported from, e.g. an editable checkout)
-    and its data folder, the shared data folder named by ``KMEANS_LESSONS_DATA``, plus
-    ``extra``. Folders under ``/usr`` are already there.
+    and its data folder, the shared data folder named by ``KMEANS_LESSONS_DATA``, the
+    sentence model's folder named by ``KMEANS_LESSONS_MINILM`` (lesson 06; the model installed
+    as a package is in the environment already), plus ``extra``. Folders under ``/usr`` are already there.
     """
     package = _package_dir()
     candidates = [sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix,
                   Path(os.path.realpath(sys.executable)).parents[1], package,
-                  package.parent / "datasets", os.environ.get("KMEANS_LESSONS_DATA"), *extra]
+                  package.parent / "datasets", os.environ.get("KMEANS_LESSONS_DATA"),
+                  os.environ.get("KMEANS_LESSONS_MINILM"), *extra]
     found = []
     for candidate in candidates:
         if not candidate:
