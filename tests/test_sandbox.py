@@ -406,3 +406,26 @@ def test_planted_output_paths_are_never_followed(tmp_path, planted):
     with pytest.raises(PlantedPathError, match="not a regular file"):
         write_grades(grades, out, exercises=[])
     assert victim.read_text() == "untouched"
+
+
+def test_cgroup_v2_groups_get_memory_process_and_swap_limits(tmp_path):
+    """cgroup v2 as on a systemd machine with a delegated scope (a fake tree: the files the
+    kernel would offer are plain files here)."""
+    scope = tmp_path / "fs" / "user.slice" / "grader.scope"
+    scope.mkdir(parents=True)
+    (scope / "cgroup.controllers").write_text("cpu memory pids\n")
+    (scope / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    (tmp_path / "cgroup").write_text("0::/user.slice/grader.scope\n")
+    (tmp_path / "mountinfo").write_text(
+        f"25 1 0:22 / {tmp_path / 'fs'} rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n")
+    parent, reason = cgroup._try_v2(cgroup._own_cgroups(tmp_path / "cgroup"),
+                                    cgroup._mounts(tmp_path / "mountinfo"))
+    assert (parent.version, parent.folders, reason) == (2, (str(scope),), "")
+    group = parent.create(300 * 2**20, pids=40)
+    (folder,) = map(Path, group.folders)
+    assert folder.parent == scope and folder.name.startswith("kmeans-lessons-")
+    assert (folder / "memory.max").read_text() == str(300 * 2**20)
+    assert (folder / "pids.max").read_text() == "40"
+    assert group.procs_files == [str(folder / "cgroup.procs")]
+    (folder / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+    assert group.oom_kills() == 1
