@@ -80,7 +80,8 @@ def test_the_kernel_is_its_own_user_and_process_1_and_sees_no_other_process(priv
         import os
         print(os.getuid(), os.getgid(), os.getpid())
         print(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()) == [1])
-        print(os.getuid() != 0 and open('/proc/self/status').read().count('CapEff:\\t0000000000000000'))
+        status = open('/proc/self/status').read()
+        print(os.getuid() != 0 and status.count('CapEff:\\t0000000000000000'))
     """))
     assert out == ["65534", "65534", "1", "True", "1"]
 
@@ -347,7 +348,8 @@ def test_code_the_notebook_writes_out_is_its_own():
     from kmeans_lessons.grading.autograde.worker import authored_fingerprints
 
     source = "def double(x):\n    return 2 * x\n"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%matplotlib inline\n" + source)])
+    cell = nbformat.v4.new_code_cell("%matplotlib inline\n" + source)
+    nb = nbformat.v4.new_notebook(cells=[cell])
     namespace = {}
     exec(source, namespace)
     assert code_fingerprint(namespace["double"].__code__) in authored_fingerprints(nb)

@@ -84,7 +84,8 @@ def readonly_paths(extra=()):
     the ``kmeans_lessons`` package (wherever it is imported from, e.g. an editable checkout)
     and its data folder, the shared data folder named by ``KMEANS_LESSONS_DATA``, the
     sentence model's folder named by ``KMEANS_LESSONS_MINILM`` (lesson 06; the model installed
-    as a package is in the environment already), plus ``extra``. Folders under ``/usr`` are already there.
+    as a package is in the environment already), plus ``extra``. Folders under ``/usr`` are
+    already there.
     """
     package = _package_dir()
     candidates = [sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix,

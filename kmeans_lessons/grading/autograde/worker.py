@@ -12,10 +12,11 @@ starts and watches. What the worker does, in order:
    submission's cgroup, :mod:`.cgroup`) inside the bubblewrap sandbox (:mod:`.bwrap`; own user,
    pid, network and mount namespaces, a private folder with a copy of the notebook, its HOME, an
    inbox it may only read and an outbox), with no standard streams, and executes every code
-   cell with nbclient. A cell that raises is recorded and the run goes on. A cell that runs past the time
-   limit is interrupted and the run goes on; if the kernel does not answer after the interrupt,
-   or dies (``os._exit``, a crash, too much memory), the worker starts a new kernel, re-runs the
-   cells that had run, skips the one that killed it and goes on (at most ``MAX_RESTARTS`` times).
+   cell with nbclient. A cell that raises is recorded and the run goes on. A cell that runs
+   past the time limit is interrupted and the run goes on; if the kernel does not answer after
+   the interrupt, or dies (``os._exit``, a crash, too much memory), the worker starts a new
+   kernel, re-runs the cells that had run, skips the one that killed it and goes on (at most
+   ``MAX_RESTARTS`` times).
    Outputs are not kept (only the names of errors), so a 100 MB print costs nothing after it
    arrives.
 3. Grades each exercise of the lesson with ``grade_function`` from
@@ -72,9 +73,9 @@ from . import bwrap
 from . import kernel as harness
 from .calls import (HARNESS_NAME, MAX_RESULT_BYTES, PROBE_TIMEOUT, CallTimeoutError,
                     KernelDiedError, KernelFunction, install_clock)
-from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport, sign_report,
-                       InvalidReport, Job, LessonReport)
 from .cgroup import CgroupParent
+from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
+                       InvalidReport, Job, LessonReport, sign_report)
 from .processes import MemoryWatch, become_subreaper, kill_descendants
 from .static import analyse, detect_lesson
 
@@ -707,11 +708,11 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
     except Exception as error:
         return report(note=f"not graded: the grader failed ({type(error).__name__}: "
                            f"{str(error)[:200]})")
-    if function.reference_called:
+    if function.reference_called:  # the tripwire or the copy watch (kernel.py) saw it
         return report(max_score=result.max_score,
                       note=(f"{name} calls the package's reference implementation "
-                            f"(kmeans_lessons.{name}) instead of computing the answer itself: "
-                            f"0 points"))
+                            f"(kmeans_lessons.{name}), or runs a copy of its code, instead of "
+                            f"computing the answer itself: 0 points"))
     failure = function.failure
     note = str(failure) if isinstance(failure, (CallTimeoutError, KernelDiedError)) else ""
     return report(hidden_score(result), result.max_score, result.passed, result.pending,
