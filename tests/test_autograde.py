@@ -371,6 +371,9 @@ def test_a_worker_past_its_budget_is_killed_and_the_batch_goes_on(tmp_path, monk
     monkeypatch.setattr(autograde, "WORKER_COMMAND",
                         (sys.executable, "-c", "import time; time.sleep(600)", marker))
     monkeypatch.setattr(autograde, "KILL_GRACE", 0.5)
+    private = tmp_path / "private"  # where the batch makes the submission's private folder
+    private.mkdir()
+    monkeypatch.setattr(autograde, "_private_base", lambda *args: str(private))
     nbformat.write(notebook(SETUP), tmp_path / "hung.ipynb")
     (grade_,) = grade([tmp_path / "hung.ipynb"], tmp_path / "g.csv", timeout=1, max_time=1,
                       key=b"k", progress=False, sandbox=SANDBOXED)
@@ -378,6 +381,7 @@ def test_a_worker_past_its_budget_is_killed_and_the_batch_goes_on(tmp_path, monk
     assert grade_.message.startswith("stopped after the time budget of 1 s")
     assert not [p for p in psutil.process_iter(["cmdline"])
                 if marker in (p.info["cmdline"] or [])]
+    assert list(private.iterdir()) == []  # removed although the worker could not clean up
 
 
 @pytest.mark.parametrize("sabotage", ["source", "bytecode"])

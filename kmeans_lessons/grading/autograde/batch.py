@@ -14,6 +14,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -239,6 +240,31 @@ def _kill_marked(token):
                 process.kill()
         except psutil.Error:
             continue
+
+
+#: RAM-backed folder for a sandboxed submission's private folder (see _private_base).
+SHARED_MEMORY = "/dev/shm"
+
+
+def _private_base(with_cgroup, memory_mb):
+    """Where a submission's private folder goes: RAM-backed when it has a cgroup.
+
+    Pages of a RAM-backed (tmpfs) file are charged to the cgroup of the process that wrote
+    them, so there everything the kernel writes into its folder counts against the
+    submission's memory cap: the private folder is size-capped without a quota. Elsewhere
+    (no cgroup, or a small /dev/shm as in a default Docker container) the usual temporary
+    folder, where only the per-file cap (``file_mb``) applies.
+    """
+    if not with_cgroup:
+        return None
+    try:
+        free = os.statvfs(SHARED_MEMORY)
+    except OSError:
+        return None
+    if free.f_bavail * free.f_frsize < 2 * memory_mb * 2**20 or not os.access(
+            SHARED_MEMORY, os.W_OK):
+        return None
+    return SHARED_MEMORY
 
 
 def _run_worker(job, budget):
@@ -487,8 +513,6 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
     settings = dict(
         lesson=lesson,
         sandbox=bool(sandbox),
-        cgroup_version=cgroups.version if cgroups is not None else 0,
-        cgroup_folders=list(cgroups.folders) if cgroups is not None else [],
         cell_timeout=float(timeout),
         max_time=budget,
         memory_mb=int(memory_mb),
@@ -501,15 +525,27 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
     changed = []
 
     def one(path):
+        # The submission's cgroup and private folder are made here and removed here once its
+        # worker has exited, however it exited: nothing it started outlives its row.
+        group = cgroups.create(int(memory_mb) * 2**20) if cgroups is not None else None
+        folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-",
+                                  dir=_private_base(group is not None, memory_mb))
         try:
             # Seeds of this submission only, salted with its name (see exercise_seed).
             seeds = {name: exercise_seed(key, name, Path(path).stem) for name in registry}
+            cgroup = dict(cgroup_version=group.version, cgroup_folders=list(group.folders)) \
+                if group is not None else {}
             reports, killed, code, tail = _run_worker(
-                Job(notebook=str(Path(path).resolve()), seeds=seeds, **settings), budget)
+                Job(notebook=str(Path(path).resolve()), seeds=seeds, folder=folder,
+                    **cgroup, **settings), budget)
             result = _summarise(path, reports, killed, code, tail, registry, budget)
         except Exception as error:  # never let one submission stop the batch
             result = SubmissionGrade(Path(path).stem, str(path), "crashed",
                                      f"grader error: {type(error).__name__}: {error}")
+        finally:
+            if group is not None:
+                group.remove()
+            shutil.rmtree(folder, ignore_errors=True)
         if not sandbox:
             result.message = "; ".join(filter(None, [NO_SANDBOX_NOTE, result.message]))
         if not changed and package_fingerprint() != fingerprint:

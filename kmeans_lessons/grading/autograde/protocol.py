@@ -72,9 +72,10 @@ class Job:
     whole submission may take; memory_mb, file_mb : limits of its processes; font_caches :
     matplotlib font lists to copy into the kernel's fresh config folder; kernel_env : extra
     environment variables for the kernel; sandbox : run the kernel under bubblewrap
-    (:mod:`.bwrap`); cgroup_version, cgroup_folders : where to make the submission's cgroup
-    (:class:`.cgroup.CgroupParent`; version 0: none); pids : most processes in it;
-    report_key : hex key the worker signs its reports with.
+    (:mod:`.bwrap`); cgroup_version, cgroup_folders : the submission's cgroup, made by the
+    batch grader (:class:`.cgroup.Cgroup`; version 0: none); folder : its private folder, made
+    by the batch grader ("": the worker makes one); report_key : hex key the worker signs its
+    reports with.
     """
 
     notebook: str
@@ -89,7 +90,7 @@ class Job:
     sandbox: bool = False
     cgroup_version: int = 0
     cgroup_folders: list = field(default_factory=list)
-    pids: int = 256
+    folder: str = ""
     report_key: str = ""
 
     def to_json(self):

@@ -73,7 +73,7 @@ from . import bwrap
 from . import kernel as harness
 from .calls import (HARNESS_NAME, MAX_RESULT_BYTES, PROBE_TIMEOUT, CallTimeoutError,
                     KernelDiedError, KernelFunction, install_clock)
-from .cgroup import CgroupParent
+from .cgroup import Cgroup
 from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
                        InvalidReport, Job, LessonReport, sign_report)
 from .processes import MemoryWatch, become_subreaper, kill_descendants
@@ -160,10 +160,9 @@ class Submission:
         for sub in ("work", "home", "inbox", "outbox", "ipc"):
             (self.folder / sub).mkdir()
         self.sandboxed = job.sandbox
-        self.cgroup = None  # every process of the submission, capped (see cgroup.py)
-        if job.cgroup_version:
-            parent = CgroupParent(job.cgroup_version, tuple(job.cgroup_folders))
-            self.cgroup = parent.create(self.memory_mb * 2**20, job.pids)
+        # every process of the submission, capped (cgroup.py); made and removed by the batch
+        self.cgroup = (Cgroup(job.cgroup_version, tuple(job.cgroup_folders))
+                       if job.cgroup_version else None)
         self.oom_kills = 0
         self.authored = set()  # fingerprints of the code the notebook's cells define
 
@@ -663,8 +662,6 @@ def run_job(job, folder, report):
     finally:
         submission.watch.stop()
         submission.kill_kernel()
-        if submission.cgroup is not None:
-            submission.cgroup.remove()
 
 
 def grade_one(submission, exercise, grade_function, seed, defined, delegates):
@@ -734,31 +731,6 @@ def hidden_score(result):
     return case_points(result.max_score, result.cases, hidden_only=True, rounded=False)
 
 
-#: RAM-backed folder for a sandboxed submission's private folder (see _private_base).
-SHARED_MEMORY = "/dev/shm"
-
-
-def _private_base(job):
-    """Where the submission's private folder goes: RAM-backed when sandboxed with a cgroup.
-
-    Pages of a RAM-backed (tmpfs) file are charged to the cgroup of the process that wrote
-    them, so there everything the kernel writes into its folder counts against the
-    submission's memory cap: the private folder is size-capped without a quota. Elsewhere
-    (no cgroup, or a small /dev/shm as in a default Docker container) the usual temporary
-    folder, where only the per-file cap (``file_mb``) applies.
-    """
-    if not (job.sandbox and job.cgroup_version):
-        return None
-    try:
-        free = os.statvfs(SHARED_MEMORY)
-    except OSError:
-        return None
-    if free.f_bavail * free.f_frsize < 2 * job.memory_mb * 2**20 or not os.access(
-            SHARED_MEMORY, os.W_OK):
-        return None
-    return SHARED_MEMORY
-
-
 def main():
     # Reports go to a private copy of stdout; fd 1 itself is pointed at stderr so that nothing
     # a library prints can be mistaken for a report.
@@ -782,7 +754,9 @@ def main():
             channel.flush()
 
     become_subreaper()
-    folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-", dir=_private_base(job))
+    # The batch grader makes the private folder (and removes it, even if this process is
+    # killed); run by hand, the worker makes its own.
+    folder = job.folder or tempfile.mkdtemp(prefix="kmeans-lessons-grade-")
     try:
         run_job(job, folder, report)
     except Exception as error:  # a grader bug: say so rather than die silently
