@@ -46,8 +46,9 @@ kernel, started through ``sandbox.py`` inside bubblewrap (:mod:`.bwrap`)
     workers, the other kernels, the key, grades.csv, the feedback folder and the other
     submissions are not in its world. Its cgroup (:mod:`.cgroup`) caps the memory of all its
     processes, shared memory and the files it writes included, and their number, and gives it
-    an equal share of the processors however many processes it runs; the worker
-    kills the cgroup's processes before its row is written. Also: ``RLIMIT_AS`` (a memory
+    an equal share of the processors however many processes it runs. The batch grader makes
+    the cgroup and the private folder, and removes both (killing whatever is left in the
+    cgroup) once the worker has exited, however it exited, before the row is written. Also: ``RLIMIT_AS`` (a memory
     bomb becomes a ``MemoryError`` in the student's cell), a file-size cap, no standard
     streams, one BLAS thread, and a memory watchdog in the worker.
 
