@@ -48,9 +48,9 @@ kernel, started through ``sandbox.py`` inside bubblewrap (:mod:`.bwrap`)
     processes, shared memory and the files it writes included, and their number, and gives it
     an equal share of the processors however many processes it runs. The batch grader makes
     the cgroup and the private folder, and removes both (killing whatever is left in the
-    cgroup) once the worker has exited, however it exited, before the row is written. Also: ``RLIMIT_AS`` (a memory
-    bomb becomes a ``MemoryError`` in the student's cell), a file-size cap, no standard
-    streams, one BLAS thread, and a memory watchdog in the worker.
+    cgroup) once the worker has exited, however it exited, before the row is written. Also:
+    ``RLIMIT_AS`` (a memory bomb becomes a ``MemoryError`` in the student's cell), a
+    file-size cap, no standard streams, one BLAS thread, and a memory watchdog in the worker.
 
 The hidden cases are drawn with a seed derived from a secret key (``--key-file``, the
 ``KMEANS_LESSONS_GRADING_KEY`` environment variable, or a key created once in the grader's
