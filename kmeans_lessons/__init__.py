@@ -33,6 +33,8 @@ _LAZY = {
     "make_uneven_blobs": "datasets",
     "KMeansStepper": "widgets",
     "replay_kmeans": "widgets",
+    "calinski_harabasz": "selection",
+    "accuracy_by_k": "classify",
     "image_pixels": "quantisation",
     "quantise_image": "quantisation",
     "bits_per_pixel": "quantisation",
