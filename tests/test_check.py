@@ -379,6 +379,143 @@ def central_masked_table(X, centers, labels, m=3):
     return np.where(padded, -1, order)
 
 
+# --- 04 calinski_harabasz, 05 accuracy_by_k, 07 colour quantisation (lessons-a) --------------
+
+
+def calinski_means_loop(X, labels):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    clusters = np.unique(labels)
+    overall = X.mean(axis=0)
+    within = between = 0.0
+    for c in clusters:
+        members = X[labels == c]
+        mean = members.mean(axis=0)
+        within += ((members - mean) ** 2).sum()
+        between += len(members) * ((mean - overall) ** 2).sum()
+    n, k = len(X), len(clusters)
+    return (between / (k - 1)) / (within / (n - k))
+
+
+def calinski_total_minus_within(X, labels):
+    X = np.asarray(X, dtype=float)
+    clusters, index = np.unique(labels, return_inverse=True)
+    index = index.ravel()
+    n, k = len(X), len(clusters)
+    one_hot = np.eye(k)[index]  # (n, k)
+    means = (one_hot.T @ X) / one_hot.sum(axis=0)[:, None]
+    within = ((X - means[index]) ** 2).sum()
+    between = ((X - X.mean(axis=0)) ** 2).sum() - within  # total = between + within
+    return float((between / (k - 1)) / (within / (n - k)))
+
+
+def calinski_sklearn(X, labels):
+    from sklearn.metrics import calinski_harabasz_score
+
+    return calinski_harabasz_score(np.asarray(X, dtype=float), labels)
+
+
+def accuracy_with_predict(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from kmeans_lessons import KMeans, majority_labels
+
+    fit, held = np.empty(len(ks)), np.empty(len(ks))
+    for i, k in enumerate(ks):
+        model = KMeans(n_clusters=int(k), init="random", n_init=1, random_state=seed).fit(X_fit)
+        names = majority_labels(model.labels_, y_fit, int(k))
+        fit[i] = np.mean(names[model.labels_] == y_fit)
+        held[i] = np.mean(names[model.predict(X_held)] == y_held)
+    return fit, held
+
+
+def accuracy_own_majority_and_assign(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from collections import Counter
+
+    from kmeans_lessons import KMeans, assign
+
+    fit, held = [], []
+    for k in ks:
+        model = KMeans(int(k), init="random", n_init=1, random_state=seed).fit(X_fit)
+        names = []
+        for j in range(int(k)):
+            votes = Counter(np.asarray(y_fit)[model.labels_ == j].tolist())
+            best = max(votes.values())
+            names.append(min(label for label, count in votes.items() if count == best))
+        names = np.array(names)
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        held.append(np.mean(names[assign(X_held, model.cluster_centers_)] == y_held))
+    return np.array(fit), np.array(held)
+
+
+def quantise_with_assign(image, palette):
+    image = np.asarray(image)
+    rows = image.reshape(-1, image.shape[-1])
+    return np.asarray(palette)[kmeans_lessons.assign(rows, palette)].reshape(image.shape)
+
+
+def quantise_loop_over_colours(image, palette):
+    image, palette = np.asarray(image, dtype=float), np.asarray(palette, dtype=float)
+    best = np.full(image.shape[:2], np.inf)
+    out = np.empty_like(image)
+    for colour in palette:
+        distance = ((image - colour) ** 2).sum(axis=2)  # (height, width)
+        closer = distance < best
+        best[closer] = distance[closer]
+        out[closer] = colour
+    return out
+
+
+def quantise_sklearn(image, palette):
+    from sklearn.metrics import pairwise_distances_argmin
+
+    image = np.asarray(image, dtype=float)
+    rows = image.reshape(-1, image.shape[-1])
+    return np.asarray(palette, dtype=float)[pairwise_distances_argmin(rows, palette)].reshape(
+        image.shape)
+
+
+def ratio_ceil_log2(height, width, k):
+    import math
+
+    n = height * width
+    return 24 * n / (math.ceil(math.log2(k)) * n + 24 * k)
+
+
+def ratio_bit_length_in_bytes(height, width, k):
+    n = height * width
+    index_bits = (k - 1).bit_length()
+    return (3 * n) / (index_bits * n / 8 + 3 * k)  # the same ratio, counted in bytes
+
+
+def blocks_transpose(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    nearest = kmeans_lessons.assign(kmeans_lessons.image_blocks(image, size), tiles.reshape(k, -1))
+    grid = tiles[nearest].reshape(rows, cols, size, size, c)
+    return grid.transpose(0, 2, 1, 3, 4).reshape(rows * size, cols * size, c)
+
+
+def blocks_swapaxes_own_cut(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, s, _, c = tiles.shape
+    h, w = image.shape[0] // s * s, image.shape[1] // s * s
+    blocks = image[:h, :w].reshape(h // s, s, w // s, s, c).swapaxes(1, 2).reshape(-1, s * s * c)
+    flat = tiles.reshape(k, -1)
+    nearest = ((blocks[:, None, :] - flat[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    return tiles[nearest].reshape(h // s, w // s, s, s, c).swapaxes(1, 2).reshape(h, w, c)
+
+
+def blocks_loop_over_tiles(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, s, _, c = tiles.shape
+    rows, cols = image.shape[0] // s, image.shape[1] // s
+    blocks = kmeans_lessons.image_blocks(image, s)  # (rows * cols, s * s * c)
+    distance = np.empty((len(blocks), k))
+    for j, tile in enumerate(tiles.reshape(k, -1)):  # a loop over the k tiles is fine
+        distance[:, j] = ((blocks - tile) ** 2).sum(axis=1)
+    grid = tiles[distance.argmin(axis=1)].reshape(rows, cols, s, s, c)
+    return np.concatenate(np.concatenate(grid, axis=1), axis=1)  # rows of tiles, then across
+
+
 SOLUTIONS = {
     "difference_table": [difference_table_broadcast, difference_table_ufunc_outer,
                          difference_table_loop_over_b, difference_table_tiled],
@@ -399,6 +536,11 @@ SOLUTIONS = {
     "majority_labels": [majority_bincount, majority_unique],
     "normalize_rows": [normalize_linalg, normalize_maximum],
     "central_members": [central_loop_over_k, central_masked_table],
+    "calinski_harabasz": [calinski_means_loop, calinski_total_minus_within, calinski_sklearn],
+    "accuracy_by_k": [accuracy_with_predict, accuracy_own_majority_and_assign],
+    "quantise_image": [quantise_with_assign, quantise_loop_over_colours, quantise_sklearn],
+    "compression_ratio": [ratio_ceil_log2, ratio_bit_length_in_bytes],
+    "quantise_blocks": [blocks_transpose, blocks_swapaxes_own_cut, blocks_loop_over_tiles],
 }
 
 CORRECT = [(name, fn) for name, fns in SOLUTIONS.items() for fn in fns]
@@ -431,13 +573,15 @@ def test_registry_follows_the_curriculum_and_the_contract():
     assert list(EXERCISES) == [
         "difference_table", "row_sums_outer", "pick_per_row", "pairwise_sq_dists", "assign",
         "init_random", "update_centers", "inertia", "kmeans", "init_kmeans_pp", "elbow_sweep",
-        "contingency_matrix", "purity", "majority_labels", "normalize_rows", "central_members"]
+        "calinski_harabasz", "contingency_matrix", "purity", "majority_labels", "accuracy_by_k",
+        "normalize_rows", "central_members", "quantise_image", "compression_ratio",
+        "quantise_blocks"]
     notebooks = [e.notebook for e in EXERCISES.values()]
     assert notebooks == sorted(notebooks)
     for name, exercise in EXERCISES.items():
         assert exercise.name == name and exercise.signature.startswith(name + "(")
         assert exercise.points > 0 and callable(exercise.reference)
-    assert sum(e.points for e in EXERCISES.values()) == 115
+    assert sum(e.points for e in EXERCISES.values()) == 145
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))

@@ -702,6 +702,245 @@ def central_loop_over_samples(X, centers, labels, m=3):
     return result
 
 
+# --- 04 Elbow curves: calinski_harabasz (transfer) -------------------------------------------
+
+
+def _ch_parts(X, labels):
+    X = np.asarray(X, dtype=float)
+    clusters, index = np.unique(labels, return_inverse=True)
+    index = index.ravel()
+    n, k = len(X), len(clusters)
+    means = np.array([X[index == j].mean(axis=0) for j in range(k)])
+    sizes = np.bincount(index, minlength=k)
+    within = ((X - means[index]) ** 2).sum()
+    spread = ((means - X.mean(axis=0)) ** 2).sum(axis=1)
+    return X, n, k, within, spread, sizes
+
+
+def ch_no_dof(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float((sizes * spread).sum() / within)
+
+
+def ch_dof_swapped(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float(((sizes * spread).sum() / (n - k)) / (within / (k - 1)))
+
+
+def ch_inverted(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float((within / (n - k)) / ((sizes * spread).sum() / (k - 1)))
+
+
+def ch_unweighted(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float((spread.sum() / (k - 1)) / (within / (n - k)))
+
+
+def ch_total_spread(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    total = ((X - X.mean(axis=0)) ** 2).sum()
+    return float((total / (k - 1)) / (within / (n - k)))
+
+
+def ch_labels_as_rows(X, labels):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    k = labels.max() + 1  # assumes the labels are 0..k-1
+    means = np.array([X[labels == j].mean(axis=0) for j in range(k)])
+    sizes = np.bincount(labels, minlength=k)
+    within = ((X - means[labels]) ** 2).sum()
+    between = (sizes * ((means - X.mean(axis=0)) ** 2).sum(axis=1)).sum()
+    return float((between / (k - 1)) / (within / (len(X) - k)))
+
+
+# --- 05 MNIST: accuracy_by_k (transfer) --------------------------------------------------------
+
+
+def _fits(X_fit, y_fit, ks, seed, **options):
+    from kmeans_lessons import KMeans, majority_labels
+
+    settings = {"init": "random", "n_init": 1, **options}
+    for k in ks:
+        model = KMeans(int(k), random_state=seed, **settings).fit(X_fit)
+        yield int(k), model, majority_labels(model.labels_, y_fit, int(k))
+
+
+def accuracy_named_by_held(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from kmeans_lessons import majority_labels
+
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        predicted = model.predict(X_held)
+        held_names = majority_labels(predicted, y_held, k)
+        held.append(np.mean(held_names[predicted] == y_held))
+    return np.array(fit), np.array(held)
+
+
+def accuracy_swapped(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        held.append(np.mean(names[model.predict(X_held)] == y_held))
+    return np.array(held), np.array(fit)
+
+
+def accuracy_cluster_numbers(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(model.labels_ == y_fit))
+        held.append(np.mean(model.predict(X_held) == y_held))
+    return np.array(fit), np.array(held)
+
+
+def accuracy_refit_held(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from kmeans_lessons import KMeans, majority_labels
+
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        k_held = min(k, len(X_held))
+        again = KMeans(k_held, init="random", n_init=1, random_state=seed).fit(X_held)
+        held.append(np.mean(majority_labels(again.labels_, y_held, k_held)[again.labels_]
+                            == y_held))
+    return np.array(fit), np.array(held)
+
+
+def accuracy_default_start(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed, init="k-means++", n_init=10):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        held.append(np.mean(names[model.predict(X_held)] == y_held))
+    return np.array(fit), np.array(held)
+
+
+# --- 07 Colour quantisation ------------------------------------------------------------------
+
+
+def _nearest_rows(rows, codebook, farthest=False):
+    D = _dists(rows, codebook)
+    return D.argmax(axis=1) if farthest else D.argmin(axis=1)
+
+
+def quantise_labels(image, palette):
+    image = np.asarray(image, dtype=float)
+    return _nearest_rows(image.reshape(-1, image.shape[-1]), palette).reshape(image.shape[:2])
+
+
+def quantise_flat(image, palette):
+    image = np.asarray(image, dtype=float)
+    return np.asarray(palette)[_nearest_rows(image.reshape(-1, image.shape[-1]), palette)]
+
+
+def quantise_farthest(image, palette):
+    image = np.asarray(image, dtype=float)
+    rows = image.reshape(-1, image.shape[-1])
+    return np.asarray(palette)[_nearest_rows(rows, palette, farthest=True)].reshape(image.shape)
+
+
+def quantise_width_first(image, palette):
+    image = np.asarray(image, dtype=float)
+    height, width, c = image.shape
+    return quantise_flat(image, palette).reshape(width, height, c)
+
+
+def quantise_loop_over_pixels(image, palette):
+    image, palette = np.asarray(image, dtype=float), np.asarray(palette, dtype=float)
+    out = np.empty_like(image)
+    for i in range(image.shape[0]):
+        for j in range(image.shape[1]):
+            out[i, j] = palette[((palette - image[i, j]) ** 2).sum(axis=1).argmin()]
+    return out
+
+
+def ratio_no_palette(height, width, k):
+    return 24 / max(1, int(np.ceil(np.log2(k))))
+
+
+def ratio_log2(height, width, k):
+    n = height * width
+    return 24 * n / (np.log2(k) * n + 24 * k)
+
+
+def ratio_inverted(height, width, k):
+    n = height * width
+    return (int(np.ceil(np.log2(k))) * n + 24 * k) / (24 * n)
+
+
+def ratio_palette_bytes(height, width, k):
+    n = height * width
+    return 24 * n / (int(np.ceil(np.log2(k))) * n + 3 * k)
+
+
+def ratio_eight_bits(height, width, k):
+    n = height * width
+    return 8 * n / (int(np.ceil(np.log2(k))) * n + 24 * k)
+
+
+def ratio_floor_division(height, width, k):
+    n = height * width
+    return 24 * n // (int(np.ceil(np.log2(k))) * n + 24 * k)
+
+
+def _cut(image, size):
+    rows, cols, c = image.shape[0] // size, image.shape[1] // size, image.shape[2]
+    grid = image[:rows * size, :cols * size].reshape(rows, size, cols, size, c)
+    return grid.transpose(0, 2, 1, 3, 4).reshape(rows * cols, -1), rows, cols
+
+
+def blocks_plain_reshape(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    blocks, rows, cols = _cut(image, size)
+    return tiles[_nearest_rows(blocks, tiles.reshape(k, -1))].reshape(rows * size, cols * size, c)
+
+
+def blocks_unassembled(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k = len(tiles)
+    blocks, rows, cols = _cut(image, tiles.shape[1])
+    return tiles[_nearest_rows(blocks, tiles.reshape(k, -1))]
+
+
+def blocks_labels(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    blocks, rows, cols = _cut(image, tiles.shape[1])
+    return _nearest_rows(blocks, tiles.reshape(len(tiles), -1)).reshape(rows, cols)
+
+
+def blocks_farthest(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    blocks, rows, cols = _cut(image, size)
+    chosen = tiles[_nearest_rows(blocks, tiles.reshape(k, -1), farthest=True)]
+    grid = chosen.reshape(rows, cols, size, size, c).transpose(0, 2, 1, 3, 4)
+    return grid.reshape(rows * size, cols * size, c)
+
+
+def blocks_uncropped(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    blocks, rows, cols = _cut(image, size)
+    out = image.copy()  # the rows and columns beyond the last whole block stay as they were
+    grid = tiles[_nearest_rows(blocks, tiles.reshape(k, -1))].reshape(rows, cols, size, size, c)
+    out[:rows * size, :cols * size] = grid.transpose(0, 2, 1, 3, 4).reshape(
+        rows * size, cols * size, c)
+    return out
+
+
+def blocks_loop_over_blocks(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    out = np.empty((rows * size, cols * size, c))
+    for r in range(rows):
+        for q in range(cols):
+            block = image[r * size:(r + 1) * size, q * size:(q + 1) * size]
+            best = ((tiles - block) ** 2).sum(axis=(1, 2, 3)).argmin()
+            out[r * size:(r + 1) * size, q * size:(q + 1) * size] = tiles[best]
+    return out
+
+
 MUTANTS = {
     ("difference_table", "swapped_axes"): [table_swapped],
     ("difference_table", "wrong_sign"): [table_sign],
@@ -820,6 +1059,34 @@ MUTANTS = {
     ("central_members", "wrong_order"): [central_by_row_number],
     ("central_members", "no_padding"): [central_zero_padding],
     ("central_members", "python_loop"): [central_loop_over_samples],
+    ("calinski_harabasz", "no_degrees_of_freedom"): [ch_no_dof],
+    ("calinski_harabasz", "degrees_of_freedom_swapped"): [ch_dof_swapped],
+    ("calinski_harabasz", "inverted"): [ch_inverted],
+    ("calinski_harabasz", "unweighted_between"): [ch_unweighted],
+    ("calinski_harabasz", "between_from_samples"): [ch_total_spread],
+    ("calinski_harabasz", "label_values"): [ch_labels_as_rows],
+    ("accuracy_by_k", "named_by_held_out"): [accuracy_named_by_held],
+    ("accuracy_by_k", "swapped"): [accuracy_swapped],
+    ("accuracy_by_k", "cluster_numbers"): [accuracy_cluster_numbers],
+    ("accuracy_by_k", "refit_on_held_out"): [accuracy_refit_held],
+    ("accuracy_by_k", "other_start"): [accuracy_default_start],
+    ("quantise_image", "returned_labels"): [quantise_labels],
+    ("quantise_image", "flat_pixels"): [quantise_flat],
+    ("quantise_image", "farthest_colour"): [quantise_farthest],
+    ("quantise_image", "height_width_swapped"): [quantise_width_first],
+    ("quantise_image", "python_loop"): [quantise_loop_over_pixels],
+    ("compression_ratio", "no_palette"): [ratio_no_palette],
+    ("compression_ratio", "fractional_bits"): [ratio_log2],
+    ("compression_ratio", "inverted"): [ratio_inverted],
+    ("compression_ratio", "palette_in_bytes"): [ratio_palette_bytes],
+    ("compression_ratio", "eight_bits_per_pixel"): [ratio_eight_bits],
+    ("compression_ratio", "integer_truncation"): [ratio_floor_division],
+    ("quantise_blocks", "rows_not_squares"): [blocks_plain_reshape],
+    ("quantise_blocks", "returned_blocks"): [blocks_unassembled],
+    ("quantise_blocks", "returned_labels"): [blocks_labels],
+    ("quantise_blocks", "farthest_tile"): [blocks_farthest],
+    ("quantise_blocks", "not_cropped"): [blocks_uncropped],
+    ("quantise_blocks", "python_loop"): [blocks_loop_over_blocks],
 }
 
 CASES = [(name, key, fn) for (name, key), fns in MUTANTS.items() for fn in fns]

@@ -72,6 +72,7 @@ class Exercise:
 # The lesson modules build their Exercise entries from the class above, so they are imported
 # after it.
 from . import broadcasting, distances, elbow_curves, embeddings, mnist, old_faithful  # noqa: E402
+from . import colour_quantisation  # noqa: E402
 
 #: The lessons with graded exercises, in curriculum order: one line per lesson module.
 LESSONS = (
@@ -81,6 +82,7 @@ LESSONS = (
     elbow_curves,   # 04_elbow_curves
     mnist,          # 05_mnist
     embeddings,     # 06_embeddings
+    colour_quantisation,  # 07_colour_quantisation
 )
 
 EXERCISES = {exercise.name: exercise for lesson in LESSONS for exercise in lesson.EXERCISES}

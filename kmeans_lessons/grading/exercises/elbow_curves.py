@@ -1,4 +1,4 @@
-"""Lesson 04, elbow curves: elbow_sweep.
+"""Lesson 04, elbow curves: elbow_sweep, calinski_harabasz.
 
 Its cases, its comparator, the detectors of its usual mistakes and its registry entry. A sweep
 is random, so the cases compare within a tolerance and a probe checks the seed contract; the
@@ -9,9 +9,9 @@ import numpy as np
 
 from ... import selection
 from ..cases import OutputCase, ProbeCase, compare_array
-from ..hints import Mistake, as_numbers
+from ..hints import Mistake, as_numbers, shows
 from . import Exercise
-from ._common import case_rng
+from ._common import case_rng, same_number
 
 
 # --- elbow_sweep(X_train, X_val, ks, n_init=5, seed=0) ---------------------------------------
@@ -190,4 +190,124 @@ ELBOW_SWEEP = Exercise(
 )
 
 
-EXERCISES = (ELBOW_SWEEP,)
+# --- calinski_harabasz(X, labels) ------------------------------------------------------------
+# The transfer exercise of lesson 04: a criterion for k that the student implements from its
+# definition. The detectors rebuild each mistaken formula from the case's inputs.
+
+
+def _calinski_cases(seed, hidden):
+    cases = [
+        OutputCase("clusters {0, 2} and {10, 12} on a line: score 50",
+                   (np.array([[0.0], [2.0], [10.0], [12.0]]), np.array([0, 0, 1, 1]))),
+        OutputCase("three clusters in the plane",
+                   (np.array([[0.0, 0], [1, 0], [0, 1], [5, 5], [6, 5], [9, 0], [9, 1], [8, 0]]),
+                    np.array([0, 0, 0, 1, 1, 2, 2, 2]))),
+    ]
+    if hidden:
+        rng = case_rng(seed, 74)
+        groups = rng.integers(4, size=60)
+        X = rng.normal(scale=4, size=(4, 3))[groups] + rng.normal(size=(60, 3))
+        pair = rng.normal(size=(6, 2))
+        cases += [
+            OutputCase("four groups, labels 0..3", (X, groups), hidden=True),
+            OutputCase("labels -2, 5, 9 and 40 (not 0..k-1)",
+                       (X, np.array([-2, 5, 9, 40])[groups]), hidden=True),
+            OutputCase("one feature (d = 1)", (X[:, :1], groups), hidden=True),
+            OutputCase("integer input", (np.round(X).astype(int), groups), hidden=True),
+            OutputCase("a cluster of one sample",
+                       (X, np.where(np.arange(60) == 7, 9, groups)), hidden=True),
+            OutputCase("k = n - 1: every sample alone but two",
+                       (pair, np.array([0, 0, 1, 2, 3, 4])), hidden=True),
+            OutputCase("data far from the origin", (X + 1e4, groups), hidden=True),
+        ]
+    return cases
+
+
+def _calinski_parts(case):
+    """(n, k, within, between, between without the sizes, total scatter) of the case."""
+    X, labels = np.asarray(case.args[0], dtype=float), np.asarray(case.args[1])
+    clusters, index = np.unique(labels, return_inverse=True)
+    index = index.ravel()
+    n, k = len(X), len(clusters)
+    means = np.array([X[index == j].mean(axis=0) for j in range(k)])
+    sizes = np.bincount(index, minlength=k)
+    spread = ((means - X.mean(axis=0)) ** 2).sum(axis=1)
+    within = ((X - means[index]) ** 2).sum()
+    total = ((X - X.mean(axis=0)) ** 2).sum()
+    return n, k, within, (sizes * spread).sum(), spread.sum(), total
+
+
+def _calinski_no_dof(out, case):
+    n, k, within, between, _, _ = _calinski_parts(case)
+    return shows(out, between / within, case)
+
+
+def _calinski_dof_swapped(out, case):
+    n, k, within, between, _, _ = _calinski_parts(case)
+    return shows(out, (between / (n - k)) / (within / (k - 1)), case)
+
+
+def _calinski_inverted(out, case):
+    return shows(out, 1 / float(case.expected), case)
+
+
+def _calinski_unweighted(out, case):
+    n, k, within, _, unweighted, _ = _calinski_parts(case)
+    return shows(out, (unweighted / (k - 1)) / (within / (n - k)), case)
+
+
+def _calinski_total(out, case):
+    n, k, within, _, _, total = _calinski_parts(case)
+    return shows(out, (total / (k - 1)) / (within / (n - k)), case)
+
+
+def _gappy_labels(case):
+    labels = np.asarray(case.args[1])
+    return not np.array_equal(np.unique(labels), np.arange(labels.max() + 1))
+
+
+def _calinski_label_values(out, case):
+    return _gappy_labels(case) and bool(np.isnan(as_numbers(out)).any())
+
+
+def _calinski_label_values_error(exc, case):
+    return _gappy_labels(case) and isinstance(exc, (IndexError, ValueError, ZeroDivisionError))
+
+
+CALINSKI_HARABASZ = Exercise(
+    name="calinski_harabasz",
+    notebook="04_elbow_curves",
+    points=5,
+    signature="calinski_harabasz(X, labels)",
+    summary="(between-cluster spread / (k - 1)) / (within-cluster spread / (n - k))",
+    params=("X", "labels"),
+    reference=selection.calinski_harabasz,
+    compare=same_number,
+    build=_calinski_cases,
+    mistakes=(
+        Mistake("no_degrees_of_freedom",
+                "That is B / W without the divisions by k - 1 and n - k: without them the "
+                "score grows with every extra cluster.", _calinski_no_dof),
+        Mistake("degrees_of_freedom_swapped",
+                "The two divisions are swapped: the spread between clusters is divided by "
+                "k - 1, the spread within by n - k.", _calinski_dof_swapped),
+        Mistake("inverted",
+                "The score is upside down: the spread between clusters goes on top, the spread "
+                "within below.", _calinski_inverted),
+        Mistake("unweighted_between",
+                "Every cluster mean counts once in your B; it should count once per member, "
+                "so that a big cluster far from the overall mean weighs more.",
+                _calinski_unweighted),
+        Mistake("between_from_samples",
+                "Your B measures every sample's distance to the overall mean (the total "
+                "spread); B uses the cluster means instead, each counted once per member.",
+                _calinski_total),
+        Mistake("label_values",
+                "The labels were used as row numbers, but they can be any integers (e.g. -2, 5, "
+                "9, 40): number the distinct labels 0..k-1 first.",
+                _calinski_label_values, _calinski_label_values_error),
+    ),
+)
+
+
+EXERCISES = (ELBOW_SWEEP, CALINSKI_HARABASZ)
