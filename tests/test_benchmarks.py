@@ -50,8 +50,17 @@ def test_bench_stepper_times_slider_steps_in_a_browser(capsys):
         assert words in out, out
 
 
+def test_bench_scale_compares_dask_with_in_memory_kmeans(capsys):
+    status = load("bench_scale").main(["--small"])
+    out = capsys.readouterr().out
+    assert status in (0, 1)
+    for words in ["ratio Dask/in-memory", "one BLAS thread", "iterations 3 and 3",
+                  "s per pass over the data", "peak worker memory"]:
+        assert words in out, out
+
+
 @pytest.mark.parametrize("name", ["bench_kmeans", "bench_init", "bench_stepper",
-                                  "bench_embeddings", "make_class"])
+                                  "bench_embeddings", "make_class", "bench_scale"])
 def test_every_benchmark_documents_how_to_run_it(name):
     doc = load(name).__doc__
     assert doc and f"benchmarks/{name}.py" in doc, f"{name}.py should say how to run it"
