@@ -367,7 +367,7 @@ def init_kmeans_parallel(X, k, rng, rounds=5, oversampling=None):
     Returns
     -------
     centers : array of shape (k, d)
-        Rows of X.
+        Means of groups of candidates (samples of X), not necessarily samples themselves.
 
     Notes
     -----
@@ -379,7 +379,7 @@ def init_kmeans_parallel(X, k, rng, rounds=5, oversampling=None):
     and φ their sum: about ℓ new candidates per round, all chunks at once. After a few rounds
     (the paper: about 5) each candidate is weighted by how many samples are nearest to it (one
     more pass), and the weighted candidates -- a few times k points, in memory -- are clustered
-    into k by k-means++ followed by Lloyd.
+    into k by k-means++ followed by Lloyd, as Spark's k-means|| does.
 
     Taught in notebook 08 (Beyond one machine).
     """
@@ -510,7 +510,7 @@ def minibatch_kmeans(X, init_centers, rng, batch_size=1024, n_steps=100):
 
 
 def local_cluster(n_workers=2, threads_per_worker=1, memory_limit="1GB", *, address=None,
-                  dashboard_address=None, timeout=10):
+                  dashboard_address=":0", timeout=10):
     """A Dask client: on a new cluster on this machine, or on a running scheduler.
 
     Parameters
@@ -523,9 +523,11 @@ def local_cluster(n_workers=2, threads_per_worker=1, memory_limit="1GB", *, addr
         A scheduler's address, e.g. "tcp://10.0.0.5:8786" (``dask scheduler`` prints it). If
         omitted, the environment variable ``KMEANS_LESSONS_SCHEDULER`` is used when set, and a
         local cluster is started otherwise.
-    dashboard_address : str or None, default None
-        Where the local cluster serves its dashboard, e.g. ":8787" (needs the bokeh package);
-        None serves none.
+    dashboard_address : str, default ":0"
+        Where the local cluster serves its dashboard (with the bokeh package installed; the
+        link is ``client.dashboard_link``). ":0" takes a free port; ":8787" is Dask's usual one.
+        (None turns the dashboard off but still serves metrics on port 8787, and warns when
+        another cluster holds that port.)
     timeout : float, default 10
         Seconds to wait for the scheduler to answer.
 
