@@ -215,6 +215,29 @@ def _labels(X, centers, shift):
 # --- the loop --------------------------------------------------------------------------------
 
 
+class _MapReduceSteps:
+    """The assign and update steps :func:`kmeans` gives :func:`kmeans_lessons.algorithm.lloyd`,
+    the package's one k-means loop (so the stopping rule is the in-memory kmeans's).
+
+    One map-reduce pass over X yields both J of the centres and the means of their clusters, so
+    ``assign`` makes the pass and keeps the new centres, and ``update`` just hands them over:
+    one pass per iteration. The labels ``assign`` returns are a lazy Dask array, never computed
+    here (each would be a pass of its own).
+    """
+
+    def __init__(self, X, shift):
+        self.X, self.blocks, self.shift = X, _blocks(X), shift
+        self.next_centers = None
+
+    def assign(self, centers):
+        self.next_centers, loss = _lloyd_pass(self.blocks, centers, self.shift)
+        return _labels(self.X, centers, self.shift), loss
+
+    def update(self, labels, centers):
+        return self.next_centers
+
+
+
 def kmeans(X, init_centers, max_iter=100, tol=1e-4):
     """Lloyd's algorithm on a Dask array, one map-reduce per iteration.
 
@@ -230,7 +253,8 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4):
         Largest number of update steps.
     tol : float, default 1e-4
         Stop after the first update whose relative decrease of J is at most ``tol``: the same
-        rule as :func:`kmeans_lessons.kmeans` (``algorithm.has_converged``).
+        loop and rule as :func:`kmeans_lessons.kmeans` (``algorithm.lloyd``,
+        ``algorithm.has_converged``).
 
     Returns
     -------
@@ -253,22 +277,10 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4):
     centers = _check_centers(init_centers, X)
     _check_loop_settings(max_iter, tol)
     shift = _shift_for(centers).astype(centers.dtype)
-    centers = centers - shift
-    blocks = _blocks(X)
-
-    next_centers, loss = _lloyd_pass(blocks, centers, shift)
-    losses = [loss]
-    converged = False
-    for _ in range(max_iter):
-        centers = next_centers
-        next_centers, loss = _lloyd_pass(blocks, centers, shift)
-        previous_loss = losses[-1]
-        losses.append(loss)
-        if algorithm.has_converged(previous_loss, loss, tol):
-            converged = True
-            break
-    return KMeansResult(centers=centers + shift, labels=_labels(X, centers, shift),
-                        losses=losses, n_iter=len(losses) - 1, converged=converged)
+    steps = _MapReduceSteps(X, shift)
+    run = algorithm.lloyd(centers - shift, steps.assign, steps.update, max_iter, tol)
+    return KMeansResult(centers=run.centers + shift, labels=run.labels, losses=run.losses,
+                        n_iter=len(run.losses) - 1, converged=run.converged)
 
 
 def inertia(X, centers):

@@ -2,10 +2,12 @@
 kmeans, k-means||, mini-batch, and where the work runs. One 2-worker LocalCluster serves the
 whole module (it takes a couple of seconds to start)."""
 
+import os
+
 import dask.array as da
 import numpy as np
 import pytest
-from distributed import Client, LocalCluster, get_task_stream
+from distributed import get_task_stream
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.cluster import KMeans as SklearnKMeans
@@ -15,13 +17,17 @@ from kmeans_lessons import assign, inertia, kmeans, scale, update_centers
 
 @pytest.fixture(scope="module")
 def client():
-    # ":0": a free port. dashboard_address=None still serves metrics on the fixed port 8787.
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="500MB",
-                           dashboard_address=":0")
-    client = Client(cluster)
+    """The module's cluster, started by scale.local_cluster as the lesson starts it."""
+    previous = os.environ.pop(scale.SCHEDULER_VARIABLE, None)  # a local cluster, whatever is set
+    try:
+        client = scale.local_cluster(n_workers=2, threads_per_worker=1, memory_limit="500MB")
+    finally:
+        if previous is not None:
+            os.environ[scale.SCHEDULER_VARIABLE] = previous
+    cluster = client.cluster
     yield client
-    client.close()  # before the cluster: no "lost computed tasks" warnings
-    cluster.close()
+    client.close()  # closes the client first, then the cluster it started
+    assert cluster.status.name == "closed"
 
 
 def blobs(n=3000, d=3, k=4, seed=0, spread=0.6):
@@ -246,15 +252,13 @@ def test_a_malformed_address_is_refused():
         scale.local_cluster(address="nowhere at all", timeout=1)
 
 
-def test_local_cluster_starts_workers_and_closing_the_client_stops_them(monkeypatch):
+def test_local_cluster_starts_the_workers_asked_for(client):
+    # The fixture's client: a second local cluster in one test process is slow to start here.
+    workers = client.scheduler_info()["workers"].values()
+    assert [(w["nthreads"], w["memory_limit"]) for w in workers] == [(1, 500_000_000)] * 2
+
+
+def test_local_cluster_refuses_no_workers(monkeypatch):
     monkeypatch.delenv(scale.SCHEDULER_VARIABLE, raising=False)
-    client = scale.local_cluster(n_workers=1, memory_limit="300MB")
-    cluster = client.cluster
-    try:
-        workers = client.scheduler_info()["workers"].values()
-        assert [(w["nthreads"], w["memory_limit"]) for w in workers] == [(1, 300_000_000)]
-    finally:
-        client.close()
-    assert cluster.status.name == "closed"
-    with pytest.raises(ValueError, match="n_workers must be a whole number >= 1"):
+    with pytest.raises(ValueError, match="n_workers must be a whole number >= 1, got 0"):
         scale.local_cluster(n_workers=0)
