@@ -138,11 +138,13 @@ def chunk_statistics(X_chunk, centers):
 
     Taught in notebook 08 (Beyond one machine).
     """
-    X_chunk = np.asarray(X_chunk)
-    centers = np.asarray(centers)
+    X_chunk, centers = np.asarray(X_chunk), np.asarray(centers)
     if X_chunk.ndim != 2 or centers.ndim != 2 or X_chunk.shape[1] != centers.shape[1]:
         raise ValueError(f"X_chunk (m, d) and centers (k, d) need the same d, got shapes "
                          f"{X_chunk.shape} and {centers.shape}.")
+    # float32 only when both are (as in the in-memory kmeans); integers are counted in float64
+    dtype = np.float32 if X_chunk.dtype == centers.dtype == np.float32 else np.float64
+    X_chunk, centers = X_chunk.astype(dtype, copy=False), centers.astype(dtype, copy=False)
     k = centers.shape[0]
     row_sq_norms = np.einsum("ij,ij->i", X_chunk, X_chunk)
     labels, loss = _assign_with_loss(X_chunk, centers, row_sq_norms)

@@ -1089,6 +1089,78 @@ MUTANTS = {
     ("quantise_blocks", "python_loop"): [blocks_loop_over_blocks],
 }
 
+
+# --- 08 Beyond one machine -------------------------------------------------------------------
+
+
+def statistics_variant(*, minlength=True, float_counts=False, means=False, loss="sum",
+                       package_distances=False):
+    """A map (chunk_statistics) written plainly, with at most one usual mistake put in."""
+    def chunk_statistics(X_chunk, centers):
+        X_chunk, centers = np.asarray(X_chunk, dtype=float), np.asarray(centers, dtype=float)
+        if package_distances:  # the package's pairwise_sq_dists refuses a chunk with no rows
+            from kmeans_lessons import pairwise_sq_dists
+            D = pairwise_sq_dists(X_chunk, centers)
+        else:
+            D = _dists(X_chunk, centers)
+        labels = D.argmin(axis=1)
+        k = len(centers) if minlength else 0
+        counts = np.bincount(labels, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=X_chunk[:, j], minlength=k)
+                         for j in range(X_chunk.shape[1])], axis=1)
+        if means:
+            sums = sums / np.maximum(counts, 1)[:, None]
+        nearest = D.min(axis=1)
+        value = {"sum": nearest.sum(), "sqrt": np.sqrt(nearest).sum(),
+                 "mean": nearest.sum() / max(len(X_chunk), 1)}[loss]
+        return sums, counts.astype(float) if float_counts else counts, float(value)
+    return chunk_statistics
+
+
+def combine_variant(*, average_means=False, divide=True, empty="keep", loss="sum"):
+    """A reduce (combine) written plainly, with at most one usual mistake put in."""
+    def combine(statistics, centers):
+        centers = np.asarray(centers, dtype=float)
+        sums = sum(np.asarray(s, dtype=float) for s, _, _ in statistics)
+        counts = sum(np.asarray(c) for _, c, _ in statistics)
+        losses = [l for _, _, l in statistics]
+        total = sum(losses) if loss == "sum" else sum(losses) / len(losses)
+        if average_means:
+            chunk_means = [np.asarray(s) / np.asarray(c)[:, None] for s, c, _ in statistics]
+            new = np.nanmean(chunk_means, axis=0)
+            return np.where(np.isnan(new), centers, new), total
+        if not divide:
+            return sums, total
+        new = centers.copy()
+        members = counts > 0
+        new[members] = sums[members] / counts[members, None]
+        if empty == "nan":
+            new[~members] = np.nan
+        elif empty == "zeros":
+            new[~members] = 0.0
+        return new, total
+    return combine
+
+
+MUTANTS.update({
+    ("chunk_statistics", "missing_clusters"): [statistics_variant(minlength=False)],
+    ("chunk_statistics", "counts_as_floats"): [statistics_variant(float_counts=True)],
+    ("chunk_statistics", "means_instead_of_sums"): [statistics_variant(means=True)],
+    ("chunk_statistics", "loss_not_squared"): [statistics_variant(loss="sqrt")],
+    ("chunk_statistics", "loss_mean"): [statistics_variant(loss="mean")],
+    ("chunk_statistics", "empty_chunk"): [statistics_variant(package_distances=True)],
+    ("combine", "averaged_means"): [combine_variant(average_means=True)],
+    ("combine", "sums_not_divided"): [combine_variant(divide=False)],
+    ("combine", "empty_nan"): [combine_variant(empty="nan")],
+    ("combine", "empty_zeros"): [combine_variant(empty="zeros")],
+    ("combine", "loss_averaged"): [combine_variant(loss="mean")],
+})
+
+
+def test_the_plain_map_and_reduce_pass():
+    assert check(statistics_variant(), exercise="chunk_statistics").passed
+    assert check(combine_variant(), exercise="combine").passed
+
 CASES = [(name, key, fn) for (name, key), fns in MUTANTS.items() for fn in fns]
 
 

@@ -73,6 +73,7 @@ class Exercise:
 # after it.
 from . import broadcasting, distances, elbow_curves, embeddings, mnist, old_faithful  # noqa: E402
 from . import colour_quantisation  # noqa: E402
+from . import beyond_one_machine  # noqa: E402
 
 #: The lessons with graded exercises, in curriculum order: one line per lesson module.
 LESSONS = (
@@ -83,6 +84,7 @@ LESSONS = (
     mnist,          # 05_mnist
     embeddings,     # 06_embeddings
     colour_quantisation,  # 07_colour_quantisation
+    beyond_one_machine,  # 08_beyond_one_machine
 )
 
 EXERCISES = {exercise.name: exercise for lesson in LESSONS for exercise in lesson.EXERCISES}
