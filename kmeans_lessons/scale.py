@@ -13,6 +13,7 @@ everywhere in Dask) and to Dask's local threads otherwise.
 Taught in notebook 08 (Beyond one machine).
 """
 
+import logging
 import numbers
 import os
 from dataclasses import dataclass, field
@@ -524,7 +525,7 @@ def minibatch_kmeans(X, init_centers, rng, batch_size=1024, n_steps=100):
 
 
 def local_cluster(n_workers=2, threads_per_worker=1, memory_limit="1GB", *, address=None,
-                  dashboard_address=":0", timeout=10):
+                  dashboard_address=":0", silence_logs=logging.WARNING, timeout=10):
     """A Dask client: on a new cluster on this machine, or on a running scheduler.
 
     Parameters
@@ -542,6 +543,9 @@ def local_cluster(n_workers=2, threads_per_worker=1, memory_limit="1GB", *, addr
         link is ``client.dashboard_link``). ":0" takes a free port; ":8787" is Dask's usual one.
         (None turns the dashboard off but still serves metrics on port 8787, and warns when
         another cluster holds that port.)
+    silence_logs : int, default logging.WARNING
+        The least important log messages the local workers print (on the terminal, or in the
+        cell's output in a notebook): logging.ERROR also hides their memory warnings.
     timeout : float, default 10
         Seconds to wait for the scheduler to answer.
 
@@ -565,7 +569,7 @@ def local_cluster(n_workers=2, threads_per_worker=1, memory_limit="1GB", *, addr
             raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
     return Client(n_workers=n_workers, threads_per_worker=threads_per_worker,
                   memory_limit=memory_limit, dashboard_address=dashboard_address,
-                  processes=True)
+                  silence_logs=silence_logs, processes=True)
 
 
 def _connect(Client, address, source, timeout):
