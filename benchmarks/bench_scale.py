@@ -1,10 +1,10 @@
 """k-means on Dask (kmeans_lessons.scale) against the in-memory kmeans, measured in one run.
 
     python benchmarks/bench_scale.py [--repeats 3] [--iters 10]
-    python benchmarks/bench_scale.py --small        # the quick version tests/test_benchmarks.py runs
+    python benchmarks/bench_scale.py --small     # the quick run tests/test_benchmarks.py makes
 
-Two parts, each on its own LocalCluster of 2 worker processes with 1 thread each (the Dask workers run
-single-threaded BLAS, the in-memory run uses the machine's BLAS threads):
+Two parts, each on its own LocalCluster of 2 worker processes with 1 thread each (the Dask
+workers run single-threaded BLAS, the in-memory run uses the machine's BLAS threads):
 
 1. Persisted data: X, 1 000 000 x 50 float64 (400 MB; --n, --d), generated on the workers and
    persisted there, and the same numbers copied into this process. From the same initial
@@ -59,8 +59,9 @@ def persisted_case(n, d, k, iters, repeats, chunk_rows):
     loss_error = max(abs(a - b) / b for a, b in zip(distributed_run.losses, reference.losses))
     print(f"\npersisted X {n} x {d} float64 ({X.nbytes / 1e6:.0f} MB) in {X.npartitions} "
           f"chunks, k={k}, {iters} iterations")
-    print(f"  per iteration, median of {repeats}: scale.kmeans {statistics.median(on_dask) * 1e3:.0f}"
-          f" ms   in-memory kmeans {statistics.median(in_memory) * 1e3:.0f} ms")
+    print(f"  per iteration, median of {repeats}: scale.kmeans "
+          f"{statistics.median(on_dask) * 1e3:.0f} ms   in-memory kmeans "
+          f"{statistics.median(in_memory) * 1e3:.0f} ms")
     print(f"  ratio Dask/in-memory: {ratio:.2f}  (target <= 1.5); repeat by repeat "
           f"{paired[0]:.2f}-{paired[-1]:.2f}")
     # BLAS threads spin while they wait for a core: on a busy machine the default in-memory run
@@ -92,8 +93,8 @@ def lazy_case(client, n, d, k, iters, chunk_rows, memory_limit):
     peaks = peak_worker_memory(client)
     print(f"\nlazy X {n} x {d} float64 = {X.nbytes / 1e9:.2f} GB in {X.npartitions} chunks, "
           f"{X.nbytes / limit:.1f} x the workers' total memory limit ({limit / 1e9:.2f} GB)")
-    print(f"  {result.n_iter} iterations ({passes} passes) in {seconds:.1f} s: {seconds / passes:.2f}"
-          f" s per pass over the data")
+    print(f"  {result.n_iter} iterations ({passes} passes) in {seconds:.1f} s: "
+          f"{seconds / passes:.2f} s per pass over the data")
     print("  peak worker memory: " + ", ".join(f"{peak / 1e6:.0f} MB" for peak in peaks.values())
           + f" (limit {memory_limit / 1e6:.0f} MB each)")
     return (result.n_iter == iters and X.nbytes >= 4 * limit

@@ -300,7 +300,7 @@ def inertia(X, centers):
 
 
 def _min_sq_dists(block, centers, shift):
-    """Squared distance (m,) from every row of a chunk to its nearest centre, a few rows at a time."""
+    """Squared distance (m,) from every row of a chunk to its nearest centre, in blocks of rows."""
     block = _moved(block, shift)
     centers_sq_norms = np.einsum("ij,ij->i", centers, centers)
     nearest = np.empty(len(block))
