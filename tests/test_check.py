@@ -515,6 +515,41 @@ def blocks_loop_over_tiles(image, tiles):
     grid = tiles[distance.argmin(axis=1)].reshape(rows, cols, s, s, c)
     return np.concatenate(np.concatenate(grid, axis=1), axis=1)  # rows of tiles, then across
 
+# --- 08 Beyond one machine: the map and the reduce, several correct styles --------------------
+
+
+def chunk_statistics_broadcast(X_chunk, centers):
+    X_chunk, centers = np.asarray(X_chunk, dtype=float), np.asarray(centers, dtype=float)
+    D = ((X_chunk[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    labels = D.argmin(axis=1)
+    sums = np.stack([X_chunk[labels == j].sum(axis=0) for j in range(len(centers))])
+    return sums, np.bincount(labels, minlength=len(centers)), float(D.min(axis=1).sum())
+
+
+def chunk_statistics_one_hot(X_chunk, centers):
+    X_chunk, centers = np.asarray(X_chunk, dtype=float), np.asarray(centers, dtype=float)
+    D = (X_chunk ** 2).sum(1)[:, None] + (centers ** 2).sum(1) - 2 * X_chunk @ centers.T
+    labels = D.argmin(axis=1)
+    one_hot = np.eye(len(centers))[labels]                   # (m, k)
+    counts = one_hot.sum(axis=0).astype(int)
+    return one_hot.T @ X_chunk, counts, float(np.maximum(D.min(axis=1), 0).sum())
+
+
+def combine_loop(statistics, centers):
+    sums = sum(np.asarray(s, dtype=float) for s, _, _ in statistics)
+    counts = sum(np.asarray(c) for _, c, _ in statistics)
+    new = np.array(centers, dtype=float)
+    new[counts > 0] = sums[counts > 0] / counts[counts > 0][:, None]
+    return new, float(sum(loss for _, _, loss in statistics))
+
+
+def combine_stacked(statistics, centers):
+    sums = np.sum([s for s, _, _ in statistics], axis=0)
+    counts = np.sum([c for _, c, _ in statistics], axis=0)
+    safe = np.maximum(counts, 1)[:, None]
+    new = np.where(counts[:, None] > 0, sums / safe, np.asarray(centers, dtype=float))
+    return new, float(np.sum([loss for _, _, loss in statistics]))
+
 
 SOLUTIONS = {
     "difference_table": [difference_table_broadcast, difference_table_ufunc_outer,
@@ -541,6 +576,8 @@ SOLUTIONS = {
     "quantise_image": [quantise_with_assign, quantise_loop_over_colours, quantise_sklearn],
     "compression_ratio": [ratio_ceil_log2, ratio_bit_length_in_bytes],
     "quantise_blocks": [blocks_transpose, blocks_swapaxes_own_cut, blocks_loop_over_tiles],
+    "chunk_statistics": [chunk_statistics_broadcast, chunk_statistics_one_hot],
+    "combine": [combine_loop, combine_stacked],
 }
 
 CORRECT = [(name, fn) for name, fns in SOLUTIONS.items() for fn in fns]
@@ -575,13 +612,13 @@ def test_registry_follows_the_curriculum_and_the_contract():
         "init_random", "update_centers", "inertia", "kmeans", "init_kmeans_pp", "elbow_sweep",
         "calinski_harabasz", "contingency_matrix", "purity", "majority_labels", "accuracy_by_k",
         "normalize_rows", "central_members", "quantise_image", "compression_ratio",
-        "quantise_blocks"]
+        "quantise_blocks", "chunk_statistics", "combine"]
     notebooks = [e.notebook for e in EXERCISES.values()]
     assert notebooks == sorted(notebooks)
     for name, exercise in EXERCISES.items():
         assert exercise.name == name and exercise.signature.startswith(name + "(")
         assert exercise.points > 0 and callable(exercise.reference)
-    assert sum(e.points for e in EXERCISES.values()) == 145
+    assert sum(e.points for e in EXERCISES.values()) == 165
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
@@ -609,7 +646,8 @@ def test_hidden_cases_depend_on_the_seed_and_only_on_it():
 
 @pytest.mark.parametrize("name", ["pairwise_sq_dists", "assign", "update_centers", "inertia",
                                   "kmeans", "normalize_rows", "central_members",
-                                  "difference_table", "row_sums_outer", "pick_per_row"])
+                                  "difference_table", "row_sums_outer", "pick_per_row",
+                                  "chunk_statistics"])
 def test_exercises_with_a_loop_over_samples_risk_have_a_timing_case(name):
     assert any(case.timing for case in EXERCISES[name].cases(0, True))
 
