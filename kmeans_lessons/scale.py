@@ -101,6 +101,7 @@ def _shift_for(centers):
 
 
 def _moved(block, shift):
+    """The rows of a chunk in the shifted coordinates the tasks compute in."""
     return block - shift if shift.any() else block
 
 
@@ -238,7 +239,6 @@ class _MapReduceSteps:
 
     def update(self, labels, centers):
         return self.next_centers
-
 
 
 def kmeans(X, init_centers, max_iter=100, tol=1e-4):
