@@ -45,6 +45,13 @@ _LAZY = {
     "embed_sentences": "embeddings",
     "token_embeddings": "embeddings",
     "load_sentences": "embeddings",
+    # transfer exercises of notebooks 01, 02, 03, 06 and the D² picture of notebook 03
+    "scale_each_image": "broadcasting",
+    "weighted_sq_dists": "distances",
+    "update_medians": "algorithm",
+    "assignment_margin": "spherical",
+    "d2_probabilities": "plotting",
+    "plot_d2_probabilities": "plotting",
 }
 
 __all__ = [
