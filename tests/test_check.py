@@ -580,6 +580,109 @@ SOLUTIONS = {
     "combine": [combine_loop, combine_stacked],
 }
 
+
+# --- correct styles of the transfer exercises (lessons 01, 02, 03, 06) -----------------------
+
+
+def scale_keepdims_divide(images):
+    images = np.asarray(images, dtype=float)
+    brightest = images.max(axis=(1, 2), keepdims=True)
+    return np.divide(images, brightest, out=np.zeros_like(images), where=brightest > 0)
+
+
+def scale_new_axes_where(images):
+    images = np.asarray(images, dtype=float)
+    brightest = images.reshape(len(images), -1).max(axis=1)[:, None, None]
+    return images / np.where(brightest > 0, brightest, 1.0)
+
+
+def scale_loop_over_images(images):
+    scaled = np.zeros(np.shape(images))
+    for i, image in enumerate(np.asarray(images, dtype=float)):
+        if image.max() > 0:
+            scaled[i] = image / image.max()
+    return scaled
+
+
+def weighted_expansion(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    D = ((X ** 2) @ w)[:, None] + (C ** 2) @ w - 2 * (X * w) @ C.T
+    return np.maximum(D, 0)
+
+
+def weighted_rescaled_features(X, C, w):
+    scale = np.sqrt(np.asarray(w, dtype=float))  # sqrt(w) * (x - c), squared, is w (x - c)^2
+    Xs, Cs = np.asarray(X, dtype=float) * scale, np.asarray(C, dtype=float) * scale
+    D = (Xs ** 2).sum(axis=1)[:, None] + (Cs ** 2).sum(axis=1) - 2 * Xs @ Cs.T
+    return np.clip(D, 0, None)
+
+
+def weighted_loop_over_k(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.stack([((X - c) ** 2) @ w for c in C], axis=1)
+
+
+def medians_loop_over_k(X, labels, centers):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    new = np.array(centers, dtype=float)
+    for j in range(len(new)):
+        if np.any(labels == j):
+            new[j] = np.median(X[labels == j], axis=0)
+    return new
+
+
+def medians_nan_masked(X, labels, centers):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    k = len(centers)
+    masked = np.where((labels == np.arange(k)[:, None])[:, :, None], X[None], np.nan)  # (k, n, d)
+    has_members = np.any(labels == np.arange(k)[:, None], axis=1)
+    new = np.array(centers, dtype=float)
+    new[has_members] = np.nanmedian(masked[has_members], axis=1)
+    return new
+
+
+def medians_pandas_groupby(X, labels, centers):
+    import pandas as pd
+
+    new = np.array(centers, dtype=float)
+    medians = pd.DataFrame(np.asarray(X, dtype=float)).groupby(np.asarray(labels)).median()
+    new[medians.index.to_numpy()] = medians.to_numpy()
+    return new
+
+
+def _unit(A):
+    A = np.asarray(A, dtype=float)
+    lengths = np.linalg.norm(A, axis=1, keepdims=True)
+    return np.divide(A, lengths, out=np.zeros_like(A), where=lengths > 0)
+
+
+def margin_sorted(X, centers):
+    top = np.sort(_unit(X) @ _unit(centers).T, axis=1)
+    return top[:, -1] - top[:, -2]
+
+
+def margin_partition(X, centers):
+    cosines = _unit(X) @ _unit(centers).T
+    k = cosines.shape[1]
+    top = np.partition(cosines, (k - 2, k - 1), axis=1)
+    return top[:, k - 1] - top[:, k - 2]
+
+
+def margin_mask_the_best(X, centers):
+    cosines = _unit(X) @ _unit(centers).T
+    best = cosines.argmax(axis=1)
+    runner_up = cosines.copy()
+    runner_up[np.arange(len(cosines)), best] = -np.inf
+    return cosines.max(axis=1) - runner_up.max(axis=1)
+
+
+SOLUTIONS.update({
+    "scale_each_image": [scale_keepdims_divide, scale_new_axes_where, scale_loop_over_images],
+    "weighted_sq_dists": [weighted_expansion, weighted_rescaled_features, weighted_loop_over_k],
+    "update_medians": [medians_loop_over_k, medians_nan_masked, medians_pandas_groupby],
+    "assignment_margin": [margin_sorted, margin_partition, margin_mask_the_best],
+})
+
 CORRECT = [(name, fn) for name, fns in SOLUTIONS.items() for fn in fns]
 
 
@@ -608,17 +711,18 @@ def test_the_reference_passes_its_own_check_under_another_seed(name):
 
 def test_registry_follows_the_curriculum_and_the_contract():
     assert list(EXERCISES) == [
-        "difference_table", "row_sums_outer", "pick_per_row", "pairwise_sq_dists", "assign",
-        "init_random", "update_centers", "inertia", "kmeans", "init_kmeans_pp", "elbow_sweep",
-        "calinski_harabasz", "contingency_matrix", "purity", "majority_labels", "accuracy_by_k",
-        "normalize_rows", "central_members", "quantise_image", "compression_ratio",
-        "quantise_blocks", "chunk_statistics", "combine"]
+        "difference_table", "row_sums_outer", "pick_per_row", "scale_each_image",
+        "pairwise_sq_dists", "assign", "weighted_sq_dists",
+        "init_random", "update_centers", "inertia", "kmeans", "init_kmeans_pp", "update_medians",
+        "elbow_sweep", "calinski_harabasz", "contingency_matrix", "purity", "majority_labels",
+        "accuracy_by_k", "normalize_rows", "central_members", "assignment_margin",
+        "quantise_image", "compression_ratio", "quantise_blocks", "chunk_statistics", "combine"]
     notebooks = [e.notebook for e in EXERCISES.values()]
     assert notebooks == sorted(notebooks)
     for name, exercise in EXERCISES.items():
         assert exercise.name == name and exercise.signature.startswith(name + "(")
         assert exercise.points > 0 and callable(exercise.reference)
-    assert sum(e.points for e in EXERCISES.values()) == 165
+    assert sum(e.points for e in EXERCISES.values()) == 205  # with the transfer exercises
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
@@ -647,7 +751,8 @@ def test_hidden_cases_depend_on_the_seed_and_only_on_it():
 @pytest.mark.parametrize("name", ["pairwise_sq_dists", "assign", "update_centers", "inertia",
                                   "kmeans", "normalize_rows", "central_members",
                                   "difference_table", "row_sums_outer", "pick_per_row",
-                                  "chunk_statistics"])
+                                  "chunk_statistics",
+                                  "weighted_sq_dists", "update_medians", "assignment_margin"])
 def test_exercises_with_a_loop_over_samples_risk_have_a_timing_case(name):
     assert any(case.timing for case in EXERCISES[name].cases(0, True))
 

@@ -1161,6 +1161,210 @@ def test_the_plain_map_and_reduce_pass():
     assert check(statistics_variant(), exercise="chunk_statistics").passed
     assert check(combine_variant(), exercise="combine").passed
 
+
+# --- transfer exercises of lessons 01, 02, 03, 06 --------------------------------------------
+
+
+def _unit_rows(A):
+    A = np.asarray(A, dtype=float)
+    lengths = np.linalg.norm(A, axis=1, keepdims=True)
+    return np.divide(A, lengths, out=np.zeros_like(A), where=lengths > 0)
+
+
+def scale_global_max(images):
+    images = np.asarray(images, dtype=float)
+    return images / images.max()
+
+
+def scale_max_over_images(images):
+    images = np.asarray(images, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.nan_to_num(images / images.max(axis=0))
+
+
+def scale_max_per_row(images):
+    images = np.asarray(images, dtype=float)
+    brightest = images.max(axis=2, keepdims=True)
+    return np.divide(images, brightest, out=np.zeros_like(images), where=brightest > 0)
+
+
+def scale_the_bug_itself(images):
+    images = np.asarray(images, dtype=float)
+    return images / images.max(axis=(1, 2))
+
+
+def scale_black_nan(images):
+    images = np.asarray(images, dtype=float)
+    with np.errstate(all="ignore"):
+        return images / images.max(axis=(1, 2), keepdims=True)
+
+
+def scale_in_place(images):
+    brightest = images.max(axis=(1, 2), keepdims=True)
+    np.divide(images, np.where(brightest > 0, brightest, 1), out=images, casting="unsafe")
+    return images.astype(float)
+
+
+def weighted_plain(X, C, w):
+    return np.maximum(_dists(X, C), 0)
+
+
+def weighted_cross_term_plain(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.maximum(((X ** 2) @ w)[:, None] + (C ** 2) @ w - 2 * X @ C.T, 0)
+
+
+def weighted_scaled_by_w(X, C, w):
+    w = np.asarray(w, dtype=float)
+    return _dists(np.asarray(X) * w, np.asarray(C) * w)
+
+
+def weighted_transposed(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return (w * (X[None, :, :] - C[:, None, :]) ** 2).sum(axis=2)
+
+
+def weighted_rooted(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.sqrt((w * (X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2))
+
+
+def weighted_unclipped(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return ((X ** 2) @ w)[:, None] + (C ** 2) @ w - 2 * (X * w) @ C.T
+
+
+def weighted_3d(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return (w * (X[np.newaxis, :, :] - C[:, np.newaxis, :]) ** 2).sum(axis=2).T
+
+
+def weighted_loop_over_samples(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.array([(w * (x - C) ** 2).sum(axis=1) for x in X])
+
+
+def _medians_with(summary, empty="keep"):
+    def update_medians(X, labels, centers):
+        X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+        new = np.array(centers, dtype=float)
+        for j in range(len(new)):
+            members = X[labels == j]
+            if len(members):
+                new[j] = summary(members, X)
+            elif empty == "zeros":
+                new[j] = 0.0
+            elif empty == "nan":
+                with np.errstate(all="ignore"):
+                    new[j] = np.nanmedian(np.full((1, X.shape[1]), np.nan), axis=0)
+        return new
+    return update_medians
+
+
+medians_mean = _medians_with(lambda m, X: m.mean(axis=0))
+medians_nan = _medians_with(lambda m, X: np.median(m, axis=0), empty="nan")
+medians_zeros = _medians_with(lambda m, X: np.median(m, axis=0), empty="zeros")
+medians_wrong_axis = _medians_with(lambda m, X: np.median(m))
+medians_upper_middle = _medians_with(lambda m, X: np.sort(m, axis=0)[len(m) // 2])
+medians_of_everything = _medians_with(lambda m, X: np.median(X, axis=0))
+
+
+def medians_never(X, labels, centers):
+    return np.array(centers, dtype=float)
+
+
+def medians_loop_over_samples(X, labels, centers):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    new = np.array(centers, dtype=float)
+    members = [[] for _ in range(len(new))]
+    for x, label in zip(X, labels):
+        members[label].append(list(x))
+    for j, rows in enumerate(members):
+        if rows:
+            new[j] = np.median(np.array(rows), axis=0)
+    return new
+
+
+def margin_raw_centres(X, centers):
+    scores = np.sort(_unit_rows(X) @ np.asarray(centers, dtype=float).T, axis=1)
+    return scores[:, -1] - scores[:, -2]
+
+
+def margin_reversed(X, centers):
+    scores = np.sort(_unit_rows(X) @ _unit_rows(centers).T, axis=1)
+    return scores[:, -2] - scores[:, -1]
+
+
+def margin_best_minus_worst(X, centers):
+    scores = _unit_rows(X) @ _unit_rows(centers).T
+    return scores.max(axis=1) - scores.min(axis=1)
+
+
+def margin_best_only(X, centers):
+    return (_unit_rows(X) @ _unit_rows(centers).T).max(axis=1)
+
+
+def margin_in_distances(X, centers):
+    D = np.sort(_dists(X, centers), axis=1)
+    return D[:, 1] - D[:, 0]
+
+
+def margin_wrong_axis(X, centers):
+    scores = np.sort(_unit_rows(X) @ _unit_rows(centers).T, axis=0)
+    return scores[-1] - scores[-2]
+
+
+def margin_zero_nan(X, centers):
+    X = np.asarray(X, dtype=float)
+    with np.errstate(all="ignore"):
+        U = X / np.linalg.norm(X, axis=1, keepdims=True)
+    scores = np.sort(U @ _unit_rows(centers).T, axis=1)
+    return scores[:, -1] - scores[:, -2]
+
+
+def margin_loop_over_samples(X, centers):
+    V = _unit_rows(centers)
+    margins = []
+    for x in _unit_rows(X):
+        scores = sorted(V @ x)
+        margins.append(scores[-1] - scores[-2])
+    return np.array(margins)
+
+
+MUTANTS.update({
+    ("scale_each_image", "global_max"): [scale_global_max],
+    ("scale_each_image", "max_over_images"): [scale_max_over_images],
+    ("scale_each_image", "max_per_line"): [scale_max_per_row],
+    ("scale_each_image", "maxima_misaligned"): [scale_the_bug_itself],
+    ("scale_each_image", "black_image_nan"): [scale_black_nan],
+    ("scale_each_image", "mutates_input"): [scale_in_place],
+    ("weighted_sq_dists", "unweighted"): [weighted_plain],
+    ("weighted_sq_dists", "cross_term_unweighted"): [weighted_cross_term_plain],
+    ("weighted_sq_dists", "weighted_twice"): [weighted_scaled_by_w],
+    ("weighted_sq_dists", "swapped_xc"): [weighted_transposed],
+    ("weighted_sq_dists", "square_rooted"): [weighted_rooted],
+    ("weighted_sq_dists", "negative_distances"): [weighted_unclipped],
+    ("weighted_sq_dists", "three_d_broadcast"): [weighted_3d],
+    ("weighted_sq_dists", "python_loop"): [weighted_loop_over_samples],
+    ("update_medians", "mean_not_median"): [medians_mean],
+    ("update_medians", "empty_nan"): [medians_nan],
+    ("update_medians", "empty_zeros"): [medians_zeros],
+    ("update_medians", "wrong_axis"): [medians_wrong_axis],
+    ("update_medians", "one_middle_value"): [medians_upper_middle],
+    ("update_medians", "all_samples"): [medians_of_everything],
+    ("update_medians", "never_updated"): [medians_never],
+    ("update_medians", "python_loop"): [medians_loop_over_samples],
+    ("assignment_margin", "not_normalised"): [margin_raw_centres],
+    ("assignment_margin", "reversed"): [margin_reversed],
+    ("assignment_margin", "best_minus_worst"): [margin_best_minus_worst],
+    ("assignment_margin", "best_only"): [margin_best_only],
+    ("assignment_margin", "distance_margin"): [margin_in_distances],
+    ("assignment_margin", "wrong_axis"): [margin_wrong_axis],
+    ("assignment_margin", "zero_row_nan"): [margin_zero_nan],
+    ("assignment_margin", "python_loop"): [margin_loop_over_samples],
+})
+
+
 CASES = [(name, key, fn) for (name, key), fns in MUTANTS.items() for fn in fns]
 
 

@@ -922,4 +922,116 @@ INIT_KMEANS_PP = Exercise(
 )
 
 
-EXERCISES = (INIT_RANDOM, UPDATE_CENTERS, INERTIA, KMEANS, INIT_KMEANS_PP)
+# --- update_medians(X, labels, centers): the transfer exercise (k-medians) --------------------
+
+
+def _medians_cases(seed, hidden):
+    cases = [
+        OutputCase("one cluster with a far sample",
+                   (np.array([[0.0, 0], [1, 10], [2, 1], [100, 2]]), np.array([0, 0, 0, 0]),
+                    np.array([[0.0, 0]]))),
+        OutputCase("cluster 1 empty: keeps its centre",
+                   (np.array([[0.0, 0], [2, 0], [10, 10], [12, 10], [11, 50]]),
+                    np.array([0, 0, 0, 0, 0]), np.array([[0.0, 0], [5, 5]]))),
+    ]
+    if hidden:
+        rng = case_rng(seed, 145)
+        X_odd_even = rng.normal(size=(9, 3))
+        cases += [OutputCase(label, (X, labels, C), hidden=True)
+                  for label, X, labels, C in _update_inputs(seed)]
+        cases += [
+            OutputCase("clusters of odd and even sizes",
+                       (X_odd_even, np.array([0, 0, 0, 1, 1, 1, 1, 2, 2]), rng.normal(size=(3, 3))),
+                       hidden=True),
+            OutputCase("outliers far away", (np.vstack([X_odd_even, [[1e3, -1e3, 1e3]]]),
+                                             np.array([0, 1] * 5), rng.normal(size=(2, 3))),
+                       hidden=True),
+        ]
+        X = blobs(rng, 50_000, 2, 5)
+        cases.append(TimingCase("speed on X (50000, 2), k = 5",
+                                (X, rng.integers(5, size=50_000), rng.normal(size=(5, 2))),
+                                factor=30))
+    return cases
+
+
+def _median(members):
+    return np.median(members, axis=0)
+
+
+def _keep(j, previous):
+    return previous
+
+
+def _medians_mean(out, case):
+    return shows(out, _update_with(case, _mean, _keep), case)
+
+
+def _medians_zeros(out, case):
+    variant = _update_with(case, _median, lambda j, previous: np.zeros_like(previous))
+    return bool(_empty_clusters(case)) and shows(out, variant, case)
+
+
+def _medians_wrong_axis(out, case):
+    X, labels, centers, masks = _members(case)
+    everything = _update_with(case, lambda m: np.full(X.shape[1], np.median(m)), _keep)
+    return shows(out, everything, case) or np.shape(out) in {(centers.shape[0],),
+                                                              (centers.shape[0], X.shape[0])}
+
+
+def _middle_value(members, pick):
+    ordered = np.sort(members, axis=0)
+    return ordered[pick(len(ordered))]
+
+
+def _medians_one_middle(out, case):
+    variants = [_update_with(case, lambda m: _middle_value(m, lambda size: size // 2), _keep),
+                _update_with(case, lambda m: _middle_value(m, lambda size: (size - 1) // 2),
+                             _keep)]
+    return any(shows(out, v, case) for v in variants)
+
+
+def _medians_all_samples(out, case):
+    X, labels, centers, masks = _members(case)
+    overall = np.median(X, axis=0)
+    return (shows(out, _update_with(case, lambda m: overall, _keep), case)
+            or shows(out, np.tile(overall, (centers.shape[0], 1)), case))
+
+
+UPDATE_MEDIANS = Exercise(
+    name="update_medians",
+    notebook="03_old_faithful",
+    points=10,
+    signature="update_medians(X, labels, centers)",
+    summary="(k, d) coordinate-wise median of every cluster; an empty cluster keeps its centre",
+    params=("X", "labels", "centers"),
+    reference=algorithm.update_medians,
+    compare=close_array,
+    build=_medians_cases,
+    mistakes=(
+        Mistake("mean_not_median",
+                "These are the means of the clusters, as in update_centers; k-medians moves "
+                "each centre to the median of its members, feature by feature.", _medians_mean),
+        Mistake("empty_nan",
+                "An empty cluster gives NaN: the median of no samples is undefined (NumPy warns "
+                "and returns NaN). Leave that centre where it was.", _update_nan),
+        Mistake("empty_zeros",
+                "An empty cluster's centre jumped to zeros; it should keep its previous "
+                "position.", _medians_zeros),
+        Mistake("wrong_axis",
+                "You took the median over the wrong axis: over the samples (rows) of a cluster, "
+                "keeping one value per feature.", _medians_wrong_axis),
+        Mistake("one_middle_value",
+                "For a cluster with an even number of members you picked one of the two middle "
+                "values; the median is the mean of the two middle values.", _medians_one_middle),
+        Mistake("all_samples",
+                "Every centre got the median of all the samples; each centre takes the median "
+                "of its own cluster's members only.", _medians_all_samples),
+        Mistake("never_updated",
+                "The centres did not move: the result equals the `centers` you were given. Each "
+                "centre moves to the median of its members.", _update_never),
+    ),
+)
+
+
+
+EXERCISES = (INIT_RANDOM, UPDATE_CENTERS, INERTIA, KMEANS, INIT_KMEANS_PP, UPDATE_MEDIANS)
