@@ -52,7 +52,16 @@ STUB_PAIRWISE = ('def pairwise_sq_dists(X, C):\n    raise NotImplementedError('
                  '"Exercise pairwise_sq_dists: replace this line with your solution.")')
 STUB_ASSIGN = ('def assign(X, C):\n    raise NotImplementedError('
                '"Exercise assign: replace this line with your solution.")')
-SOLVED = [SETUP, PAIRWISE, "check(pairwise_sq_dists)", ASSIGN, "check(assign)"]
+# The rest of lesson 02 in one cell: assign and the transfer exercise weighted_sq_dists.
+ASSIGN_AND_WEIGHTED = ASSIGN + '''
+
+
+def weighted_sq_dists(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    D = ((X ** 2) @ w)[:, np.newaxis] + (C ** 2) @ w - 2 * (X * w) @ C.T
+    return np.maximum(D, 0)'''
+SOLVED = [SETUP, PAIRWISE, "check(pairwise_sq_dists)", ASSIGN_AND_WEIGHTED,
+          "check(assign)\ncheck(weighted_sq_dists)"]
 MARKER = "kmeans-lessons-stray-child-marker"
 
 
@@ -134,8 +143,8 @@ def redteam_submissions(folder, out, feedback):
         "ignores_interrupt": notebook(
             *SOLVED, "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
                      "    except KeyboardInterrupt:\n        pass"),
-        "os_exit": notebook(SETUP, PAIRWISE, "import os\nos._exit(1)", ASSIGN),
-        "sys_exit": notebook(SETUP, PAIRWISE, "import sys\nsys.exit(0)", ASSIGN),
+        "os_exit": notebook(SETUP, PAIRWISE, "import os\nos._exit(1)", ASSIGN_AND_WEIGHTED),
+        "sys_exit": notebook(SETUP, PAIRWISE, "import sys\nsys.exit(0)", ASSIGN_AND_WEIGHTED),
         "print_100mb": notebook(*SOLVED, "print('x' * 100_000_000)"),
         "memory_bomb": notebook(
             *SOLVED, "def bomb():\n    hog = []\n    while True:\n"
