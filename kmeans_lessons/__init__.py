@@ -50,7 +50,6 @@ _LAZY = {
     "weighted_sq_dists": "distances",
     "update_medians": "algorithm",
     "assignment_margin": "spherical",
-    "d2_probabilities": "plotting",
     "plot_d2_probabilities": "plotting",
 }
 
