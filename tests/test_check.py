@@ -277,8 +277,9 @@ def elbow_with_sklearn(X_train, X_val, ks, n_init=5, seed=0):
     from sklearn.cluster import KMeans
 
     train, val = np.zeros(len(ks)), np.zeros(len(ks))
+    random_state = np.random.RandomState(seed)  # one generator for the whole sweep
     for i, k in enumerate(ks):
-        model = KMeans(n_clusters=int(k), n_init=n_init, random_state=seed).fit(X_train)
+        model = KMeans(n_clusters=int(k), n_init=n_init, random_state=random_state).fit(X_train)
         train[i] = model.inertia_ / len(X_train)
         val[i] = -model.score(X_val) / len(X_val)
     return train, val
@@ -813,6 +814,24 @@ def test_student_exceptions_become_feedback_with_the_students_line():
     assert "line " in line
 
 
+def broken_pairwise_sq_dists(X, C):
+    return Dist  # noqa: F821 -- the student's typo that assign runs into
+
+
+def assign_on_a_broken_helper(X, C):
+    return broken_pairwise_sq_dists(X, C).argmin(axis=1)
+
+
+def test_an_error_in_a_helper_names_the_helper_and_its_line():
+    result = check(assign_on_a_broken_helper, exercise="assign")
+    assert not result.passed
+    line = result.feedback[0]
+    assert "NameError: name 'Dist' is not defined" in line
+    assert ("in your function broken_pairwise_sq_dists, which assign calls (line "
+            in line), line
+    assert "`return Dist" in line and "fix broken_pairwise_sq_dists first" in line
+
+
 def test_the_line_shown_is_the_students_not_numpys():
     def pick_per_row(X, idx):
         return np.take_along_axis(X, idx, axis=1)
@@ -948,7 +967,8 @@ def test_a_python_loop_over_samples_is_caught_and_a_loop_over_k_is_not():
     assert not slow.passed
     assert slow.hints == ["python_loop"]
     assert slow.n_passed == slow.n_cases - 1
-    assert "too slow" in slow.feedback[0] and "Python loop over the samples" in slow.feedback[0]
+    assert "the work grows with the samples" in slow.feedback[0]
+    assert "Python-level work for every sample" in slow.feedback[0]
     assert check(assign_loop_over_k, exercise="assign").passed
 
 
@@ -990,6 +1010,58 @@ def test_the_one_scoring_rule():
     assert points(15, 0.5) == 7.5  # a share of 1
     results = [CaseResult("visible", True), CaseResult("hidden", True, hidden=True),
                CaseResult("hidden 2", False, hidden=True)]
-    assert case_points(6, results) == 4.0
-    assert case_points(6, results, hidden_only=True) == 3.0
-    assert case_points(10, results[:2] + results[1:], hidden_only=True, rounded=False) == 20 / 3
+    assert case_points(6, results) == 3.0  # hidden cases earn, a passed visible one does not
+    assert case_points(10, results[:2] + results[1:], rounded=False) == 20 / 3
+
+
+# --- one rule with the grader: calling the reference, time limit -----------------------------
+
+
+def test_calling_the_imported_reference_fails_with_the_graders_message():
+    from kmeans_lessons import pairwise_sq_dists as reference_pairwise_sq_dists
+    from kmeans_lessons.grading.delegation import message
+
+    def pairwise_sq_dists(X, C):
+        return reference_pairwise_sq_dists(X, C)
+
+    result = check(pairwise_sq_dists)
+    assert not result.passed and result.score == 0 and result.hints == ["calls_reference"]
+    assert message("pairwise_sq_dists") in result.feedback[0]
+    assert "not checked, 0/10 points" in result.headline()
+
+
+def test_a_call_of_the_reference_under_any_alias_is_caught_at_run_time():
+    import importlib
+
+    def assign(X, C):
+        module = importlib.import_module("kmeans_lessons." + "distances")
+        return getattr(module, "as" + "sign")(X, C)
+
+    result = check(assign)
+    assert result.score == 0 and result.hints == ["calls_reference"]
+
+
+def test_calling_the_reference_of_another_exercise_is_fine():
+    import kmeans_lessons
+
+    def assign(X, C):
+        return kmeans_lessons.pairwise_sq_dists(X, C).argmin(axis=1)
+
+    assert check(assign).passed
+
+
+def test_a_hanging_function_is_stopped_and_told_why():
+    import time
+
+    def kmeans(X, init_centers, max_iter=100, tol=1e-4):
+        while True:
+            pass
+
+    started = time.monotonic()
+    result = check(kmeans, time_limit=0.5)
+    assert time.monotonic() - started < 10
+    assert not result.passed and result.score == 0 and "did_not_finish" in result.hints
+    assert "did not finish within 0.5 s and was stopped" in result.feedback[0]
+    assert "max_iter" in result.feedback[0]  # kmeans's likely causes
+    assert "not run: an earlier call did not finish" in result.feedback[1]
+    assert sum(case.timed_out for case in result.cases) == 1

@@ -940,6 +940,22 @@ def blocks_loop_over_blocks(image, tiles):
             out[r * size:(r + 1) * size, q * size:(q + 1) * size] = tiles[best]
     return out
 
+# The mistakes reported in issue 12 have their wrong versions in the wrong-versions catalogue.
+from test_wrong_versions import (  # noqa: E402
+    assign_keepdims,
+    contingency_matrix_fancy_add,
+    contingency_matrix_floats,
+    elbow_sweep_best_on_validation,
+    elbow_sweep_generator_per_k,
+    elbow_sweep_ignores_n_init,
+    elbow_sweep_wrong_n,
+    init_kmeans_pp_weights_never_updated,
+    kmeans_no_max_iter_strict,
+    kmeans_no_zero_stop,
+    kmeans_one_update_short,
+    majority_labels_positions,
+    pairwise_sq_dists_delegates,
+)
 
 MUTANTS = {
     ("difference_table", "swapped_axes"): [table_swapped],
@@ -970,6 +986,8 @@ MUTANTS = {
     ("pairwise_sq_dists", "list_not_array"): [dists_list],
     ("pairwise_sq_dists", "python_loop"): [dists_loop_over_samples],
     ("pairwise_sq_dists", "nan_output"): [dists_zero_over_zero],
+    ("pairwise_sq_dists", "calls_reference"): [pairwise_sq_dists_delegates],
+    ("assign", "keepdims"): [assign_keepdims],
     ("assign", "argmax"): [assign_argmax],
     ("assign", "wrong_axis"): [assign_wrong_axis],
     ("assign", "min_not_argmin"): [assign_min_values],
@@ -1014,6 +1032,10 @@ MUTANTS = {
     ("kmeans", "integer_truncation"): [kmeans_variant(integer=True)],
     ("kmeans", "mutates_input"): [kmeans_variant(in_place=True)],
     ("kmeans", "python_loop"): [kmeans_variant(loop_assign=True)],
+    ("kmeans", "max_iter_short"): [kmeans_one_update_short],
+    ("kmeans", "zero_loss_stop"): [kmeans_no_zero_stop],
+    ("kmeans", "did_not_finish"): [kmeans_no_max_iter_strict],
+    ("init_kmeans_pp", "weights_not_updated"): [init_kmeans_pp_weights_never_updated],
     ("init_kmeans_pp", "not_squared"): [pp_sampler(lambda d: np.sqrt(d.min(axis=1)))],
     ("init_kmeans_pp", "uniform_sampling"): [
         lambda X, k, rng: np.asarray(X)[rng.choice(len(X), k, replace=False)]],
@@ -1031,6 +1053,13 @@ MUTANTS = {
     ("elbow_sweep", "train_val_swapped"): [elbow_swapped],
     ("elbow_sweep", "square_rooted"): [elbow_sqrt],
     ("elbow_sweep", "ignores_seed"): [elbow_unseeded],
+    ("elbow_sweep", "wrong_n"): [elbow_sweep_wrong_n],
+    ("elbow_sweep", "chosen_on_validation"): [elbow_sweep_best_on_validation],
+    ("elbow_sweep", "generator_per_k"): [elbow_sweep_generator_per_k],
+    ("elbow_sweep", "ignores_n_init"): [elbow_sweep_ignores_n_init],
+    ("contingency_matrix", "float_counts"): [contingency_matrix_floats],
+    ("contingency_matrix", "fancy_index_add"): [contingency_matrix_fancy_add],
+    ("majority_labels", "positions_not_labels"): [majority_labels_positions],
     ("contingency_matrix", "transposed"): [contingency_transposed],
     ("contingency_matrix", "label_range"): [contingency_dense_range],
     ("contingency_matrix", "list_not_array"): [contingency_list],

@@ -98,19 +98,20 @@ def tracing_works():
 class Growth:
     """The work of one function on the same data at two sizes.
 
-    small_n, large_n : number of samples of the two inputs (the large one is the small one
-    repeated, so every data-dependent decision -- iterations, empty clusters -- is the same);
-    small_events, large_events : what :func:`count_work` counted for each.
+    small_n, large_n : size of the two inputs in ``unit``s, usually samples (the large input is
+    the small one repeated, so every data-dependent decision -- iterations, empty clusters -- is
+    the same); small_events, large_events : what :func:`count_work` counted for each.
     """
 
     small_n: int
     large_n: int
     small_events: int
     large_events: int
+    unit: str = "sample"
 
     @property
     def events_per_sample(self):
-        """Extra events per extra sample (about 0 when vectorised, 2 or more for a loop)."""
+        """Extra events per extra unit (about 0 when vectorised, 2 or more for a loop)."""
         return (self.large_events - self.small_events) / (self.large_n - self.small_n)
 
     @property
@@ -119,7 +120,7 @@ class Growth:
 
     def describe(self):
         """What was measured, in words, for the feedback."""
-        return (f"{self.small_events} Python steps for {self.small_n} samples, "
+        return (f"{self.small_events} Python steps for {self.small_n} {self.unit}s, "
                 f"{self.large_events} for {self.large_n}: about {self.events_per_sample:.1f} "
-                f"more per extra sample (a vectorised solution needs the same number at both "
-                f"sizes)")
+                f"more per extra {self.unit} (a vectorised solution needs the same number at "
+                f"both sizes)")

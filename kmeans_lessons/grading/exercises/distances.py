@@ -9,11 +9,11 @@ import numpy as np
 
 from ... import distances
 from ..._validation import check_samples_and_centers
-from ..cases import OutputCase, ProbeCase, TimingCase, compare_array
+from ..cases import OutputCase, ProbeCase, SpeedCase, compare_array
 from ..hints import Mistake, as_numbers, broadcast_error, case_args, close, shows
 from . import Exercise
-from ._common import (blobs, case_rng, distance_inputs, distance_table, distance_timing_input,
-                      plain_assign, plain_sq_dists, same_labels, scaled_atol, tie_inputs)
+from ._common import (blobs, case_rng, distance_inputs, distance_speed_input, distance_table,
+                      same_labels, scaled_atol, tie_inputs)
 
 
 # --- pairwise_sq_dists(X, C) -----------------------------------------------------------------
@@ -28,9 +28,8 @@ def _pairwise_cases(seed, hidden):
     if hidden:
         cases += [OutputCase(label, (X, C), hidden=True)
                   for label, X, C in distance_inputs(seed)]
-        cases.append(TimingCase("speed on X (40000, 2), C (4, 2)",
-                                distance_timing_input(seed), baseline=plain_sq_dists,
-                                factor=15))
+        cases.append(SpeedCase("speed: X (400, 2), C (4, 2), then ten times the samples",
+                               distance_speed_input(seed)))
     return cases
 
 
@@ -169,9 +168,8 @@ def _assign_cases(seed, hidden):
         # exactly equal, so the tie rule alone decides
         centres = np.array([[-1.0, 0], [1, 0], [0, 2], [0, -2]])
         cases.append(OutputCase("ties on a grid", (grid, centres), hidden=True))
-        cases.append(TimingCase("speed on X (40000, 2), C (4, 2)",
-                                distance_timing_input(seed), baseline=plain_assign,
-                                factor=15))
+        cases.append(SpeedCase("speed: X (400, 2), C (4, 2), then ten times the samples",
+                               distance_speed_input(seed)))
     return cases
 
 
@@ -210,6 +208,11 @@ def _assign_min_values(out, case):
     return shows(out, D.min(axis=1), case) or shows(out, np.sqrt(D.min(axis=1)), case)
 
 
+def _assign_keepdims(out, case):
+    n = np.shape(case.expected)[0]
+    return np.shape(out) == (n, 1) and close(np.ravel(out), case.expected)
+
+
 def _assign_ties(out, case):
     D = distance_table(case)
     try:
@@ -235,6 +238,10 @@ ASSIGN = Exercise(
     compare=same_labels,
     build=_assign_cases,
     mistakes=(
+        Mistake("keepdims",
+                "Your labels have shape (n, 1): keeping the dimensions in the reduction kept the "
+                "centres' axis. assign returns one label per sample, a 1-D array of shape (n,).",
+                _assign_keepdims),
         Mistake("argmax",
                 "argmax finds the farthest centre; the nearest centre has the smallest "
                 "distance.", _assign_argmax),
@@ -295,18 +302,15 @@ def _weighted_cases(seed, hidden):
         cases.append(ProbeCase(f"memory on X {_WEIGHTED_PROBE_SHAPE[0::2]}, "
                                f"C {_WEIGHTED_PROBE_SHAPE[1:]}", _weighted_memory_probe(seed),
                                hidden=True))
-        # large enough that the yardstick takes milliseconds: a scheduler pause on a busy
-        # machine then cannot pass for a loop
         rng = case_rng(seed, 143)
-        cases.append(TimingCase("speed on X (200000, 2), C (4, 2)",
-                                (blobs(rng, 200_000, 2, 4), rng.normal(scale=4, size=(4, 2)),
-                                 rng.uniform(0.5, 2, size=2)),
-                                baseline=_plain_weighted_sq_dists, factor=15))
+        cases.append(SpeedCase("speed: X (400, 2), C (4, 2), then ten times the samples",
+                               (blobs(rng, 400, 2, 4), rng.normal(scale=4, size=(4, 2)),
+                                rng.uniform(0.5, 2, size=2))))
     return cases
 
 
 def _plain_weighted_sq_dists(X, C, w):
-    """The yardstick: the weighted expansion written the plain way."""
+    """The weighted expansion written the plain way (the memory probe's expected answer)."""
     X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
     D = ((X ** 2) @ w)[:, np.newaxis] + (C ** 2) @ w - 2 * (X * w) @ C.T
     return np.maximum(D, 0)

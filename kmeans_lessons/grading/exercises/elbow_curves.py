@@ -43,6 +43,55 @@ def _elbow_reproducible(X_train, X_val, ks):
     return check
 
 
+def _leak_data(rng, n_train=40, n_val=20):
+    """Four groups at the corners of a 10 x 9 rectangle, and validation samples halfway along
+    its long sides. For k = 2 the best training split is left | right; top | bottom is a worse
+    fixed point that about one start in five ends in -- and it fits the validation samples far
+    better. So a sweep that keeps the run with the lowest *validation* loss shows it: a higher
+    training loss and a lower validation loss than the right answer."""
+    corners = np.array([[0.0, 0], [0, 9], [10, 0], [10, 9]])
+    X_train = corners[np.arange(n_train) % 4] + rng.normal(scale=0.3, size=(n_train, 2))
+    middles = np.array([[5.0, 0], [5, 9]])
+    X_val = middles[np.arange(n_val) % 2] + rng.normal(scale=0.3, size=(n_val, 2))
+    return X_train, X_val
+
+
+def _elbow_one_generator(X_train, X_val):
+    """The runs for k = 6, 7, 8 of a sweep over [6, 7, 8] and of one over [5, 6, 7, 8] with the
+    same seed: one generator for the whole sweep has drawn other starts by then, a generator
+    made afresh for every k draws the same ones (equal losses at all three k)."""
+    def check(call, case):
+        first = call(X_train, X_val, [6, 7, 8], 1, 3)
+        second = call(X_train, X_val, [5, 6, 7, 8], 1, 3)
+        try:
+            same = np.array_equal(np.asarray(first[0]), np.asarray(second[0])[1:])
+        except Exception:
+            return None  # the output itself is judged by the other cases
+        if same:
+            return ("a sweep over ks = [6, 7, 8] and one over [5, 6, 7, 8] with the same seed "
+                    "gave the same losses for k = 6, 7 and 8", "generator_per_k")
+        return None
+    return check
+
+
+def _elbow_uses_n_init(X_train, X_val, seeds=16):
+    """With one start per k about one seed in five ends in the worse split of the rectangle;
+    with 10 starts almost none does. A sweep that ignores n_init gives the same for both."""
+    def check(call, case):
+        try:
+            one = [float(np.asarray(call(X_train, X_val, [2], 1, s)[0])[0])
+                   for s in range(seeds)]
+            many = [float(np.asarray(call(X_train, X_val, [2], 10, s)[0])[0])
+                    for s in range(seeds)]
+        except (TypeError, ValueError, IndexError):
+            return None  # the output itself is judged by the other cases
+        if one == many and max(one) > 1.1 * min(one):
+            return (f"over {seeds} seeds, n_init = 10 gave exactly the losses of n_init = 1, "
+                    f"bad starts included", "ignores_n_init")
+        return None
+    return check
+
+
 def _elbow_cases(seed, hidden):
     rng = case_rng(0, 11)
     X = rng.normal(size=(12, 2))
@@ -50,6 +99,8 @@ def _elbow_cases(seed, hidden):
         OutputCase("ks = [1]: the centre is the mean", (X[:8], X[8:], [1])),
         OutputCase("ks = [1, 2, 4] on four clear groups",
                    (_elbow_data(rng, 80), _elbow_data(rng, 40), [1, 2, 4])),
+        OutputCase("runs chosen by training loss, n_init = 20",
+                   (*_leak_data(rng), [2]), {"n_init": 20, "seed": 1}),
     ]
     if hidden:
         rng = case_rng(seed, 12)
@@ -69,6 +120,13 @@ def _elbow_cases(seed, hidden):
             ProbeCase("the same seed gives the same losses",
                       _elbow_reproducible(rng.random((120, 2)), rng.random((40, 2)), [5, 8]),
                       hidden=True),
+            OutputCase("runs chosen by training loss, another rectangle",
+                       (*_leak_data(rng, 60, 30), [1, 2]), {"n_init": 20, "seed": 2},
+                       hidden=True),
+            ProbeCase("one generator for the whole sweep",
+                      _elbow_one_generator(rng.random((120, 2)), rng.random((40, 2))),
+                      hidden=True),
+            ProbeCase("n_init starts per k", _elbow_uses_n_init(*_leak_data(rng)), hidden=True),
         ]
     return cases
 
@@ -153,6 +211,25 @@ def _elbow_swapped(out, case):
             and np.allclose(train[ones], d_val.mean()) and np.allclose(val[ones], d_train.mean()))
 
 
+def _elbow_wrong_n(out, case):
+    """Divided by the other set's number of samples (train by n_val, or val by n_train)."""
+    n_train, n_val = np.shape(case.args[0])[0], np.shape(case.args[1])[0]
+    if n_train == n_val:
+        return False
+    return _elbow_shows(out, case, lambda t, v, r: [t.sum() / n_val],
+                        lambda t, v, r: [v.sum() / n_train])
+
+
+def _elbow_chosen_on_validation(out, case):
+    """For some k the training loss is worse and the validation loss better than the sweep's
+    that keeps the run with the lowest training loss: runs were chosen on validation data."""
+    train, val = _elbow_out(out)
+    want_train, want_val = (np.asarray(v, dtype=float) for v in case.expected)
+    if train.shape != want_train.shape or val.shape != want_val.shape:
+        return False
+    return bool(np.any((train > want_train * 1.01 + 1e-12) & (val < want_val * 0.99)))
+
+
 def _elbow_sqrt(out, case):
     return _elbow_shows(out, case, lambda t, v, r: [np.sqrt(t).mean()],
                         lambda t, v, r: [np.sqrt(v).mean()])
@@ -181,6 +258,23 @@ ELBOW_SWEEP = Exercise(
                 "use the centres learned on X_train.", _elbow_refit),
         Mistake("train_val_swapped",
                 "The training and validation losses are swapped.", _elbow_swapped),
+        Mistake("wrong_n",
+                "A loss was divided by the other set's number of samples: the training loss is "
+                "J on X_train divided by len(X_train), the validation loss J on X_val divided "
+                "by len(X_val).", _elbow_wrong_n),
+        Mistake("chosen_on_validation",
+                "For some k your training loss is higher and your validation loss lower than "
+                "the best run's: the run was chosen by its validation loss. That is the leak "
+                "the notebook warns about -- choose the run by its training loss, then only "
+                "measure it on X_val.", _elbow_chosen_on_validation),
+        Mistake("generator_per_k",
+                "Every k got a fresh generator made from the same seed, so the sweep repeats "
+                "the same random starts for each k: make one generator from `seed` before the "
+                "loop over ks and draw every start from it."),
+        Mistake("ignores_n_init",
+                "n_init did not change anything: a sweep with n_init = 10 gave exactly what "
+                "n_init = 1 gave, bad starts included. Run k-means n_init times per k and keep "
+                "the run with the lowest training loss."),
         Mistake("square_rooted",
                 "The losses are mean distances, not mean squared distances.", _elbow_sqrt),
         Mistake("ignores_seed",

@@ -7,7 +7,7 @@ registry entry (points and the mistakes with their hints).
 import numpy as np
 
 from ... import distances, spherical
-from ..cases import OutputCase, TimingCase, as_array_or_problem
+from ..cases import OutputCase, SpeedCase, as_array_or_problem
 from ..hints import Mistake, as_numbers, broadcast_error, close, shows
 from . import Exercise
 from ._common import blobs, case_rng, close_array
@@ -32,7 +32,7 @@ def _normalize_cases(seed, hidden):
             OutputCase("a row of zeros", (with_zero,), hidden=True),
             OutputCase("large values", (1e6 * rng.normal(size=(4, 3)),), hidden=True),
             OutputCase("one sample (n = 1)", (rng.normal(size=(1, 5)),), hidden=True),
-            TimingCase("speed on X (40000, 8)", (rng.normal(size=(40_000, 8)),)),
+            SpeedCase("speed: X (400, 8), then ten times the rows", (rng.normal(size=(400, 8)),)),
         ]
     return cases
 
@@ -136,14 +136,14 @@ def _central_cases(seed, hidden):
                        hidden=True),
             OutputCase("integer input", (np.round(Xb).astype(int), np.round(C).astype(int),
                                          labels, 2), hidden=True),
-            TimingCase("speed on X (40000, 8), k = 3", _central_timing_input(rng),
-                       factor=25),
+            SpeedCase("speed: X (400, 8), k = 3, then ten times the samples",
+                      _central_speed_input(rng), sample_args=(0, 2)),
         ]
     return cases
 
 
-def _central_timing_input(rng):
-    X = rng.normal(size=(40_000, 8))
+def _central_speed_input(rng):
+    X = rng.normal(size=(400, 8))
     C = rng.normal(size=(3, 8))
     return X, C, distances.assign(X, C), 3
 

@@ -40,7 +40,19 @@ def _contingency_cases(seed, hidden):
 
 
 def _compare_counts(out, expected, case):
-    return compare_array(out, expected, rtol=0, atol=0)
+    problem = compare_array(out, expected, rtol=0, atol=0)
+    if problem is None and np.asarray(out).dtype.kind not in "iu":
+        return f"holds dtype {np.asarray(out).dtype}; counts are whole numbers (an integer array)"
+    return problem
+
+
+def _contingency_float(out, case):
+    return np.asarray(out).dtype.kind == "f" and close(out, case.expected)
+
+
+def _contingency_once_per_pair(out, case):
+    expected = np.asarray(case.expected)
+    return shows(out, (expected > 0).astype(int), case)
 
 
 def _contingency_transposed(out, case):
@@ -72,6 +84,16 @@ CONTINGENCY_MATRIX = Exercise(
     compare=_compare_counts,
     build=_contingency_cases,
     mistakes=(
+        Mistake("float_counts",
+                "The counts are right but stored as floats: a contingency table counts samples, "
+                "so make it an integer array (for example np.zeros(..., dtype=int)).",
+                _contingency_float),
+        Mistake("fancy_index_add",
+                "Every (class, cluster) pair was counted at most once: `table[rows, cols] += 1` "
+                "adds 1 once per distinct index pair, however often the pair repeats -- the "
+                "notebook's warning. Use an operation that accumulates over repeated indices "
+                "(NumPy has one for exactly this), or count the pairs another way.",
+                _contingency_once_per_pair),
         Mistake("transposed",
                 "The table is transposed: rows are the true classes, columns the clusters.",
                 _contingency_transposed),
@@ -254,6 +276,13 @@ def _majority_ties(out, case):
     return True
 
 
+def _majority_positions(out, case):
+    """Positions in the sorted list of classes instead of the class labels themselves."""
+    cluster_labels, y_true, k = _majority_inputs(case)
+    positions = np.searchsorted(np.unique(y_true), np.asarray(case.expected))
+    return shows(out, positions, case)
+
+
 def _majority_per_sample(out, case):
     cluster_labels, y_true, k = _majority_inputs(case)
     return np.shape(out) == cluster_labels.shape and close(
@@ -271,6 +300,10 @@ MAJORITY_LABELS = Exercise(
     compare=same_labels,
     build=_majority_cases,
     mistakes=(
+        Mistake("positions_not_labels",
+                "You returned positions in the list of classes (what argmax over a row of the "
+                "table gives), not the classes themselves: map each position back to its label "
+                "with the sorted list of classes.", _majority_positions),
         Mistake("wrong_axis",
                 "You found the most common cluster of each label; the exercise wants the most "
                 "common label in each cluster.", _majority_wrong_axis),
