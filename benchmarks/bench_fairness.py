@@ -5,7 +5,8 @@
 Writes a small class of lesson-02 submissions (``pairwise_sq_dists`` and ``assign``): vectorised
 solutions in several styles, a loop over the k centres (fine), loops over the samples (too slow),
 a wrong answer and an ``assign`` built on the student's own ``pairwise_sq_dists``; ``--copies``
-of each (``--limit N``: only the first N kinds, for a quick run). Grades the batch twice with the same key:
+of each (``--limit N``: only the first N kinds, for a quick run). Grades the batch twice with
+the same key:
 
 * quiet: ``--jobs 1`` and nothing else started by this script;
 * busy: ``--jobs 4`` (``--busy-jobs``) while ``--hogs`` CPU-bound processes spin beside it.

@@ -11,7 +11,6 @@ finish" instead of hanging.
 import copy
 import os
 import sysconfig
-import time
 import traceback
 import types
 import warnings
@@ -217,8 +216,8 @@ class StudentCall:
     naive mean, ...) are silenced: the check reports their consequences in plain words instead.
 
     ``time_limit`` (seconds, None for none) bounds every call: a call still running after it is
-    stopped and comes out as :class:`StudentTimedOut`. The autograder passes None and its own function
-    object, which enforces its own limit in the submission's kernel and reports a call that ran
+    stopped and comes out as :class:`StudentTimedOut`. The autograder passes None and its own
+    function object, which enforces its own limit in the submission's kernel and reports a call that ran
     past it the same way (an exception with ``did_not_finish`` set).
 
     ``references`` are watched during every call (:func:`.delegation.watching`): a call of one

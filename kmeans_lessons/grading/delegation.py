@@ -97,8 +97,8 @@ def watching(references):
     """Record calls of ``references`` made inside the block; yields the list of hits.
 
     Uses the tripwire of the autograder's kernel harness
-    (:func:`kmeans_lessons.grading.autograde.kernel._arm_tripwires`), here in this process: the student's function still gets the reference's answer, and the
-    hits list says it asked.
+    (:func:`kmeans_lessons.grading.autograde.kernel._arm_tripwires`), here in this process: the
+    student's function still gets the reference's answer, and the hits list says it asked.
     """
     from .autograde.kernel import _arm_tripwires
 

@@ -42,14 +42,15 @@ The hidden cases are drawn with a seed derived from a secret key (``--key-file``
 ``KMEANS_LESSONS_GRADING_KEY`` environment variable, or a key created once in the grader's
 config folder) and the exercise name, so grading the same files twice gives the same
 ``grades.csv``. The key never reaches the kernel's environment. ``grade_function`` also runs the
-fixed visible cases that ``check`` shows in the notebook; their answers can be memorised, so
-points come from the hidden cases only (the exercise's points times the share of hidden cases
-passed). Memorising every case ``check`` shows therefore earns nothing.
+fixed visible cases that ``check`` shows in the notebook. Points follow the one scoring rule
+(:mod:`kmeans_lessons.grading.scoring`), the same ``check`` applies: the hidden cases earn them,
+and a visible case can only cost them (its answer is public and could be memorised, but a red
+check in the notebook never becomes full points). Memorising every case ``check`` shows
+therefore earns nothing.
 
-Timing cases compare the student's function with the reference on a large input. The time of
-the student's call is measured here, in the worker, around the one request that runs it in the
-kernel, minus the round trip of an empty request (at most 10 ms); moving the inputs and the
-result is not counted (see ``GraderClock`` in the worker).
+Speed cases do not use a clock: the kernel's harness counts the Python-level work of the
+student's call at two input sizes (:mod:`kmeans_lessons.grading.workcount`), so the verdict is
+the same with ``--jobs 1`` on a quiet machine and with ``--jobs 8`` on a busy one.
 
 Not covered: a kernel runs as the same operating-system user as the grader, so a submission
 that deliberately attacks the grader's processes or files at the operating-system level (reading
