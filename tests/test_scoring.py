@@ -44,3 +44,16 @@ def test_pending_and_nothing_run_earn_nothing():
     pending[0].pending = True
     assert case_points(5, pending) == 0
     assert case_points(5, []) == 0
+
+
+def test_a_red_visible_check_is_never_full_points_in_the_grade():
+    """Issue 12: an init_random that ignores rng showed a red check and scored 5 of 5."""
+    from kmeans_lessons.grading import check, grade_function
+    from test_wrong_versions import init_random_global_rng
+
+    in_notebook = check(init_random_global_rng, exercise="init_random")
+    graded = grade_function("init_random", init_random_global_rng, seed=987654321)
+    for result in (in_notebook, graded):
+        visible = [case for case in result.cases if not case.hidden]
+        assert not all(case.passed for case in visible)
+        assert result.score < result.max_score and "ignores_rng" in result.hints
