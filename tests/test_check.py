@@ -734,7 +734,7 @@ def test_every_exercise_has_visible_and_hidden_cases(name):
     assert len(visible) >= 2 and not any(case.hidden for case in visible)
     assert len(everything) >= len(visible) + 4
     assert [case.label for case in everything[:len(visible)]] == [c.label for c in visible]
-    timing = [case for case in everything if case.timing]
+    timing = [case for case in everything if case.speed]
     assert not timing or everything[-1] is timing[0]
 
 
@@ -755,7 +755,7 @@ def test_hidden_cases_depend_on_the_seed_and_only_on_it():
                                   "chunk_statistics",
                                   "weighted_sq_dists", "update_medians", "assignment_margin"])
 def test_exercises_with_a_loop_over_samples_risk_have_a_timing_case(name):
-    assert any(case.timing for case in EXERCISES[name].cases(0, True))
+    assert any(case.speed for case in EXERCISES[name].cases(0, True))
 
 
 @pytest.mark.parametrize("name", ["pairwise_sq_dists", "assign", "inertia", "update_centers",

@@ -388,7 +388,7 @@ class Case:
     extra : anything the mistake detectors may want (see hints.py).
     """
 
-    timing = False
+    speed = False
     args = ()
     kwargs = {}
     expected = None
@@ -494,7 +494,7 @@ class SpeedCase(OutputCase):
     (to add up each row, say) is a small share of the work and allowed.
     """
 
-    timing = True
+    speed = True
 
     def __init__(self, label, args, kwargs=None, *, sample_args=(0,), repeat=10, unit="sample",
                  hidden=True, extra=None):

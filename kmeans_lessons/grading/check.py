@@ -202,7 +202,7 @@ def run_exercise(exercise, fn, *, seed, hidden=True, time_limit=None, references
                                           "not run: an earlier call did not finish",
                                           hidden=case.hidden, skipped=True))
                 continue
-            if case.timing and any(not r.passed for r in results):
+            if case.speed and any(not r.passed for r in results):
                 results.append(CaseResult(case.label, False,
                                           "not measured until the other checks pass",
                                           hidden=case.hidden, skipped=True))

@@ -23,8 +23,9 @@ starts and watches. What the worker does, in order:
    :class:`.calls.KernelFunction`, which sends the inputs to the kernel, calls the function there
    through the harness (:mod:`.kernel`) and reads back only the return value (JSON plus
    ``.npy`` data, never pickles). Small inputs travel inside one request and its reply; large
-   ones (the inputs of timing cases) through files, in three requests, so that only the call
-   itself is timed. Whatever the submission printed, patched or computed is never
+   ones through files, in three requests. A speed case asks for a counted call: the harness
+   counts the function's Python-level work in the kernel
+   (:mod:`kmeans_lessons.grading.workcount`). Whatever the submission printed, patched or computed is never
    read: a redefined ``check``, a patched NumPy or fake outputs in the file change nothing here.
    Points come from :func:`kmeans_lessons.grading.scoring.case_points`, the rule ``check``
    applies too: hidden cases earn them, a failed visible case costs like a failed hidden one.
