@@ -489,26 +489,29 @@ class SpeedCase(OutputCase):
     and on a busy machine, in the notebook and in the autograder. The answer on the larger input
     is compared with the reference too.
 
-    ``unit`` names what the work is counted per: "sample" by default; "table entry" where the
-    answer is an (n, n) table, whose n^2 entries NumPy computes while a loop over the n rows
-    (to add up each row, say) is a small share of the work and allowed.
+    ``unit`` names what the work is counted per and ``size(args)`` says how many of them an
+    input holds: by default samples, the length of the first repeated argument. Where the
+    answer is an (n, n) table the unit is a table entry (NumPy computes n^2 of them, while a
+    loop over the n rows to add up each row is a small share of the work and allowed); for a
+    picture it is a pixel (a loop over blocks of pixels, as the library's chunked distances
+    make, stays far below one step per pixel).
     """
 
     speed = True
 
     def __init__(self, label, args, kwargs=None, *, sample_args=(0,), repeat=10, unit="sample",
-                 hidden=True, extra=None):
+                 size=None, hidden=True, extra=None):
         super().__init__(label, args, kwargs, hidden=hidden, extra=extra)
         self.sample_args = tuple(sample_args)
         self.repeat = int(repeat)
         self.unit = unit
+        self.size = size or (lambda args: len(args[self.sample_args[0]]))
 
     def _run(self, call, exercise):
         from . import hints
 
         small_args = self.args
         large_args = tile_samples(small_args, self.sample_args, self.repeat)
-        n = int(np.shape(small_args[self.sample_args[0]])[0])
         # twice on the small input: the first call may pay for something done once (a lazy
         # import, a cache), which must not be mistaken for work that grows
         small_events = min(call.count_work(*small_args, **self.kwargs)[1] for _ in range(2))
@@ -524,10 +527,8 @@ class SpeedCase(OutputCase):
         finally:
             self._reference = None  # expected_from caches by reference; inputs changed back
             self.args = small_args
-        sizes = (n, n * self.repeat)
-        if self.unit == "table entry":
-            sizes = (n * n, (n * self.repeat) ** 2)
-        growth = Growth(*sizes, small_events, large_events, unit=self.unit)
+        growth = Growth(int(self.size(small_args)), int(self.size(large_args)), small_events,
+                        large_events, unit=self.unit)
         self.extra["growth"] = growth
         if growth.loops_over_samples:
             return CaseResult(self.label, False, f"the work grows with the {self.unit}s: "

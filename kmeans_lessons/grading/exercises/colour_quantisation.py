@@ -4,7 +4,7 @@ For each exercise: its cases, its comparator, the detectors of its usual mistake
 registry entry (points and the mistakes with their hints). The detectors rebuild each mistaken
 answer from the case's inputs with the plain helpers at the top of this module, written again
 here rather than borrowed from :mod:`kmeans_lessons.quantisation`, so that a bug in the
-reference cannot hide behind a detector or a timing yardstick that shares it.
+reference cannot hide behind a detector that shares it.
 """
 
 import math
@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from ... import quantisation
-from ..cases import OutputCase, TimingCase
+from ..cases import OutputCase, SpeedCase
 from ..hints import Mistake, as_numbers, close, shows
 from . import Exercise
-from ._common import case_rng, close_array, direct_sq_dists, plain_assign, same_number
+from ._common import case_rng, close_array, direct_sq_dists, same_number
 
 
 # --- plain helpers: the pixels of a picture, nearest rows, blocks ----------------------------
@@ -31,11 +31,10 @@ def _nearest(rows, codebook, farthest=False):
     return D.argmax(axis=1) if farthest else D.argmin(axis=1)
 
 
-def _plain_quantise(image, palette):
-    """Yardstick of the timing case: the vectorised solution the notebook teaches."""
-    image = np.asarray(image, dtype=float)
-    palette = np.asarray(palette, dtype=float)
-    return palette[plain_assign(_rows(image), palette)].reshape(image.shape)
+def _pixels(args):
+    """Number of pixels of the picture among a case's arguments (the unit of its speed case)."""
+    height, width = np.shape(args[0])[:2]
+    return height * width
 
 
 def _blocks(image, size):
@@ -43,16 +42,6 @@ def _blocks(image, size):
     rows, cols, c = image.shape[0] // size, image.shape[1] // size, image.shape[2]
     grid = image[:rows * size, :cols * size].reshape(rows, size, cols, size, c)
     return grid.transpose(0, 2, 1, 3, 4).reshape(rows * cols, size * size * c)
-
-
-def _plain_quantise_blocks(image, tiles):
-    """Yardstick of the timing case for quantise_blocks."""
-    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
-    k, size, _, c = tiles.shape
-    rows, cols = image.shape[0] // size, image.shape[1] // size
-    nearest = plain_assign(_blocks(image, size), tiles.reshape(k, -1))
-    grid = tiles[nearest].reshape(rows, cols, size, size, c).transpose(0, 2, 1, 3, 4)
-    return grid.reshape(rows * size, cols * size, c)
 
 
 # --- quantise_image(image, palette) ----------------------------------------------------------
@@ -87,11 +76,11 @@ def _quantise_cases(seed, hidden):
             OutputCase("a palette colour no pixel is near",
                        (picture, np.concatenate([picture[0, :2], [[5.0, 5.0, 5.0]]])),
                        hidden=True),
-            # few colours: a loop over the 200 000 pixels costs its per-pixel overhead whatever
-            # k is, while a vectorised solution (or a loop over the colours) stays cheap
-            TimingCase("speed on a 400 x 500 picture, 4 colours",
-                       (rng.random((400, 500, 3)), rng.random((4, 3))),
-                       baseline=_plain_quantise),
+            # a loop over the pixels (or the rows) does Python-level work for each of them,
+            # while a vectorised solution (or a loop over the colours) does the same at any size
+            SpeedCase("speed: a 40 x 50 picture, 4 colours, then ten times the rows",
+                      (rng.random((40, 50, 3)), rng.random((4, 3))), unit="pixel",
+                      size=_pixels),
         ]
     return cases
 
@@ -260,11 +249,11 @@ def _blocks_cases(seed, hidden):
             OutputCase("one tile (k = 1)", (picture, rng.random((1, 2, 2, 3))), hidden=True),
             OutputCase("grey picture (1 channel), tiles of 2 x 2",
                        (rng.random((8, 6, 1)), rng.random((3, 2, 2, 1))), hidden=True),
-            # few tiles: a loop over the 30 000 blocks costs its per-block overhead whatever
-            # k is, while vectorised styles (the 3-D broadcast, a loop over the tiles) stay cheap
-            TimingCase("speed on a 300 x 400 picture, 4 tiles of 2 x 2",
-                       (rng.random((300, 400, 3)), rng.random((4, 2, 2, 3))),
-                       baseline=_plain_quantise_blocks),
+            # a loop over the blocks does Python-level work for each of them, while vectorised
+            # styles (the 3-D broadcast, a loop over the tiles) do the same at any size
+            SpeedCase("speed: a 40 x 60 picture, 4 tiles of 2 x 2, then ten times the rows",
+                      (rng.random((40, 60, 3)), rng.random((4, 2, 2, 3))), unit="pixel",
+                      size=_pixels),
         ]
     return cases
 
