@@ -503,6 +503,180 @@ def central_members_anyone(X, centers, labels, m=3):
     return np.argsort(d, axis=0, kind="stable")[:m].T
 
 
+# --- 04 and 05: the transfer exercises -------------------------------------------------------
+
+
+def _ch_terms(X, labels):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    clusters = np.unique(labels)
+    means = np.array([X[labels == c].mean(axis=0) for c in clusters])
+    sizes = np.array([(labels == c).sum() for c in clusters])
+    within = sum(((X[labels == c] - m) ** 2).sum() for c, m in zip(clusters, means))
+    spread = ((means - X.mean(axis=0)) ** 2).sum(axis=1)
+    return len(X), len(clusters), within, spread, sizes
+
+
+def calinski_harabasz_plain_ratio(X, labels):
+    n, k, within, spread, sizes = _ch_terms(X, labels)
+    return float((sizes * spread).sum() / within)
+
+
+def calinski_harabasz_upside_down(X, labels):
+    n, k, within, spread, sizes = _ch_terms(X, labels)
+    return float((within / (n - k)) / ((sizes * spread).sum() / (k - 1)))
+
+
+def calinski_harabasz_means_unweighted(X, labels):
+    n, k, within, spread, sizes = _ch_terms(X, labels)
+    return float((spread.sum() / (k - 1)) / (within / (n - k)))
+
+
+def _majority_accuracy(X_fit, y_fit, X_held, y_held, ks, seed, name_on="fit", numbers=False):
+    from kmeans_lessons import KMeans, majority_labels
+
+    fit_accuracy, held_accuracy = [], []
+    for k in ks:
+        model = KMeans(int(k), init="random", n_init=1, random_state=seed).fit(X_fit)
+        held_labels = model.predict(X_held)
+        names = majority_labels(model.labels_, y_fit, int(k))
+        if numbers:
+            names = np.arange(int(k))
+        # the leak: the held-out samples' clusters named by the held-out labels themselves
+        held_names = names if name_on == "fit" else majority_labels(held_labels, y_held, int(k))
+        fit_accuracy.append(np.mean(names[model.labels_] == y_fit))
+        held_accuracy.append(np.mean(held_names[held_labels] == y_held))
+    return np.array(fit_accuracy), np.array(held_accuracy)
+
+
+def accuracy_by_k_named_on_held(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    return _majority_accuracy(X_fit, y_fit, X_held, y_held, ks, seed, name_on="held")
+
+
+def accuracy_by_k_reversed(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    fit_accuracy, held_accuracy = _majority_accuracy(X_fit, y_fit, X_held, y_held, ks, seed)
+    return held_accuracy, fit_accuracy
+
+
+def accuracy_by_k_cluster_numbers(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    return _majority_accuracy(X_fit, y_fit, X_held, y_held, ks, seed, numbers=True)
+
+
+# --- 07 Colour quantisation ------------------------------------------------------------------
+
+
+def quantise_image_indices(image, palette):
+    pixels = np.asarray(image, dtype=float).reshape(-1, np.shape(image)[2])
+    return _d2(pixels, palette).argmin(axis=1).reshape(np.shape(image)[:2])
+
+
+def quantise_image_pixel_list(image, palette):
+    pixels = np.asarray(image, dtype=float).reshape(-1, np.shape(image)[2])
+    return np.asarray(palette, dtype=float)[_d2(pixels, palette).argmin(axis=1)]
+
+
+def quantise_image_worst_colour(image, palette):
+    pixels = np.asarray(image, dtype=float).reshape(-1, np.shape(image)[2])
+    nearest = _d2(pixels, palette).argmax(axis=1)
+    return np.asarray(palette, dtype=float)[nearest].reshape(np.shape(image))
+
+
+def compression_ratio_indices_only(height, width, k):
+    return 24 / int(np.ceil(np.log2(k))) if k > 1 else float("inf")
+
+
+def compression_ratio_log2(height, width, k):
+    n = height * width
+    return n * 24 / (n * np.log2(k) + k * 24)
+
+
+def compression_ratio_after_over_before(height, width, k):
+    n = height * width
+    return (n * int(np.ceil(np.log2(k))) + k * 24) / (n * 24)
+
+
+def _tile_blocks(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    grid = image[:rows * size, :cols * size].reshape(rows, size, cols, size, c)
+    blocks = grid.transpose(0, 2, 1, 3, 4).reshape(rows * cols, -1)
+    return blocks, tiles.reshape(k, -1), (rows, cols, size, c)
+
+
+def quantise_blocks_worst_tile(image, tiles):
+    blocks, flat, (rows, cols, size, c) = _tile_blocks(image, tiles)
+    chosen = np.asarray(tiles, dtype=float)[_d2(blocks, flat).argmax(axis=1)]
+    grid = chosen.reshape(rows, cols, size, size, c).transpose(0, 2, 1, 3, 4)
+    return grid.reshape(rows * size, cols * size, c)
+
+
+def quantise_blocks_indices(image, tiles):
+    blocks, flat, (rows, cols, size, c) = _tile_blocks(image, tiles)
+    return _d2(blocks, flat).argmin(axis=1).reshape(rows, cols)
+
+
+def quantise_blocks_block_rows(image, tiles):
+    blocks, flat, (rows, cols, size, c) = _tile_blocks(image, tiles)
+    return flat[_d2(blocks, flat).argmin(axis=1)]
+
+
+# --- 08 Beyond one machine -------------------------------------------------------------------
+
+
+def _chunk_parts(X_chunk, centers):
+    X_chunk = np.asarray(X_chunk, dtype=float)
+    D = _d2(X_chunk, centers)
+    labels = D.argmin(axis=1)
+    k = len(centers)
+    sums = np.array([X_chunk[labels == j].sum(axis=0) for j in range(k)]).reshape(k, -1)
+    counts = np.bincount(labels, minlength=k)
+    return X_chunk, D, labels, sums, counts
+
+
+def chunk_statistics_float_counts(X_chunk, centers):
+    X_chunk, D, labels, sums, counts = _chunk_parts(X_chunk, centers)
+    return sums, counts.astype(float), float(D.min(axis=1).sum())
+
+
+def chunk_statistics_means(X_chunk, centers):
+    X_chunk, D, labels, sums, counts = _chunk_parts(X_chunk, centers)
+    means = np.array(centers, dtype=float)
+    means[counts > 0] = sums[counts > 0] / counts[counts > 0, None]
+    return means, counts, float(D.min(axis=1).sum())
+
+
+def chunk_statistics_distances(X_chunk, centers):
+    X_chunk, D, labels, sums, counts = _chunk_parts(X_chunk, centers)
+    return sums, counts, float(np.sqrt(D.min(axis=1)).sum())
+
+
+def _totals(statistics, centers):
+    sums = sum(np.asarray(s, dtype=float) for s, _, _ in statistics)
+    counts = sum(np.asarray(c) for _, c, _ in statistics)
+    return sums, counts, float(sum(loss for _, _, loss in statistics))
+
+
+def combine_mean_of_means(statistics, centers):
+    means = []
+    for chunk_sums, chunk_counts, _ in statistics:
+        with np.errstate(all="ignore"):
+            counts = np.asarray(chunk_counts)[:, None]
+            means.append(np.where(counts > 0, np.asarray(chunk_sums, float) / counts,
+                                  np.asarray(centers, float)))
+    return np.mean(means, axis=0), float(sum(loss for _, _, loss in statistics))
+
+
+def combine_sums(statistics, centers):
+    sums, counts, loss = _totals(statistics, centers)
+    return sums, loss
+
+
+def combine_empty_nan(statistics, centers):
+    sums, counts, loss = _totals(statistics, centers)
+    with np.errstate(all="ignore"):
+        return sums / counts[:, None], loss
+
+
 # --- the catalogue ---------------------------------------------------------------------------
 
 WRONG = [
@@ -572,6 +746,27 @@ WRONG = [
     Wrong("central_members", central_members_positions, "local_indices"),
     Wrong("central_members", central_members_transposed, "transposed"),
     Wrong("central_members", central_members_anyone, "not_members"),
+    Wrong("calinski_harabasz", calinski_harabasz_plain_ratio, "no_degrees_of_freedom"),
+    Wrong("calinski_harabasz", calinski_harabasz_upside_down, "inverted"),
+    Wrong("calinski_harabasz", calinski_harabasz_means_unweighted, "unweighted_between"),
+    Wrong("accuracy_by_k", accuracy_by_k_named_on_held, "named_by_held_out"),
+    Wrong("accuracy_by_k", accuracy_by_k_reversed, "swapped"),
+    Wrong("accuracy_by_k", accuracy_by_k_cluster_numbers, "cluster_numbers"),
+    Wrong("quantise_image", quantise_image_indices, "returned_labels"),
+    Wrong("quantise_image", quantise_image_pixel_list, "flat_pixels"),
+    Wrong("quantise_image", quantise_image_worst_colour, "farthest_colour"),
+    Wrong("compression_ratio", compression_ratio_indices_only, "no_palette"),
+    Wrong("compression_ratio", compression_ratio_log2, "fractional_bits"),
+    Wrong("compression_ratio", compression_ratio_after_over_before, "inverted"),
+    Wrong("quantise_blocks", quantise_blocks_worst_tile, "farthest_tile"),
+    Wrong("quantise_blocks", quantise_blocks_indices, "returned_labels"),
+    Wrong("quantise_blocks", quantise_blocks_block_rows, "returned_blocks"),
+    Wrong("chunk_statistics", chunk_statistics_float_counts, "counts_as_floats"),
+    Wrong("chunk_statistics", chunk_statistics_means, "means_instead_of_sums"),
+    Wrong("chunk_statistics", chunk_statistics_distances, "loss_not_squared"),
+    Wrong("combine", combine_mean_of_means, "averaged_means"),
+    Wrong("combine", combine_sums, "sums_not_divided"),
+    Wrong("combine", combine_empty_nan, "empty_nan"),
 ]
 
 
