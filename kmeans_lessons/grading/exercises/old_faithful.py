@@ -1017,24 +1017,11 @@ def _medians_cases(seed, hidden):
                                              np.array([0, 1] * 5), rng.normal(size=(2, 3))),
                        hidden=True),
         ]
-        # One feature and many samples: a median per cluster is then cheap, and a loop over
-        # the samples costs about 50 times the yardstick where vectorised styles cost 1-2 times.
-        X = blobs(rng, 200_000, 1, 5)
-        cases.append(TimingCase("speed on X (200000, 1), k = 5",
-                                (X, rng.integers(5, size=200_000), rng.normal(size=(5, 1))),
-                                baseline=_plain_medians, factor=15))
+        X = blobs(rng, 500, 1, 5)
+        cases.append(SpeedCase("speed: X (500, 1), k = 5, then ten times the samples",
+                               (X, rng.integers(5, size=500), rng.normal(size=(5, 1))),
+                               sample_args=(0, 1)))
     return cases
-
-
-def _plain_medians(X, labels, centers):
-    """The yardstick: one np.median per cluster, written the plain way."""
-    X = np.asarray(X, dtype=float)
-    new = np.array(centers, dtype=float)
-    for j in range(len(new)):
-        members = X[labels == j]
-        if len(members):
-            new[j] = np.median(members, axis=0)
-    return new
 
 
 def _median(members):
