@@ -503,6 +503,90 @@ def central_members_anyone(X, centers, labels, m=3):
     return np.argsort(d, axis=0, kind="stable")[:m].T
 
 
+# --- the transfer exercises of 01, 02, 03 and 06 ---------------------------------------------
+
+
+def scale_each_image_by_the_brightest_of_all(images):
+    images = np.asarray(images, dtype=float)
+    return images / images.max()
+
+
+def scale_each_image_black_nan(images):
+    images = np.asarray(images, dtype=float)
+    return images / images.max(axis=(1, 2), keepdims=True)
+
+
+def scale_each_image_row_by_row(images):
+    images = np.asarray(images, dtype=float)
+    return images / images.max(axis=2, keepdims=True)
+
+
+def weighted_sq_dists_weights_ignored(X, C, w):
+    return _d2(X, C)
+
+
+def weighted_sq_dists_rooted(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.sqrt((((X[:, None, :] - C[None]) ** 2) * w).sum(axis=2))
+
+
+def weighted_sq_dists_weights_squared(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return (((X[:, None, :] - C[None]) * w) ** 2).sum(axis=2)
+
+
+def _per_cluster(X, labels, centers, summary):
+    X = np.asarray(X, dtype=float)
+    new = np.array(centers, dtype=float)
+    for j in range(len(new)):
+        if (np.asarray(labels) == j).any():
+            new[j] = summary(X[np.asarray(labels) == j])
+    return new
+
+
+def update_medians_means(X, labels, centers):
+    return _per_cluster(X, labels, centers, lambda members: members.mean(axis=0))
+
+
+def update_medians_empty_nan(X, labels, centers):
+    X = np.asarray(X, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.array([np.median(X[np.asarray(labels) == j], axis=0)
+                         for j in range(len(centers))])
+
+
+def update_medians_lower_middle(X, labels, centers):
+    def lower_middle(members):
+        ordered = np.sort(members, axis=0)
+        return ordered[(len(ordered) - 1) // 2]
+    return _per_cluster(X, labels, centers, lower_middle)
+
+
+def _cosines(X, centers, normalise=True):
+    X, C = np.asarray(X, dtype=float), np.asarray(centers, dtype=float)
+    if normalise:
+        with np.errstate(all="ignore"):
+            X = X / np.linalg.norm(X, axis=1, keepdims=True)
+            C = C / np.linalg.norm(C, axis=1, keepdims=True)
+        X = np.nan_to_num(X)
+    return np.sort(X @ C.T, axis=1)
+
+
+def assignment_margin_raw_products(X, centers):
+    top = _cosines(X, centers, normalise=False)
+    return top[:, -1] - top[:, -2]
+
+
+def assignment_margin_second_minus_best(X, centers):
+    top = _cosines(X, centers)
+    return top[:, -2] - top[:, -1]
+
+
+def assignment_margin_best_minus_worst(X, centers):
+    top = _cosines(X, centers)
+    return top[:, -1] - top[:, 0]
+
+
 # --- 04 and 05: the transfer exercises -------------------------------------------------------
 
 
@@ -746,6 +830,18 @@ WRONG = [
     Wrong("central_members", central_members_positions, "local_indices"),
     Wrong("central_members", central_members_transposed, "transposed"),
     Wrong("central_members", central_members_anyone, "not_members"),
+    Wrong("scale_each_image", scale_each_image_by_the_brightest_of_all, "global_max"),
+    Wrong("scale_each_image", scale_each_image_black_nan, "black_image_nan"),
+    Wrong("scale_each_image", scale_each_image_row_by_row, "max_per_line"),
+    Wrong("weighted_sq_dists", weighted_sq_dists_weights_ignored, "unweighted"),
+    Wrong("weighted_sq_dists", weighted_sq_dists_rooted, "square_rooted"),
+    Wrong("weighted_sq_dists", weighted_sq_dists_weights_squared, "weighted_twice"),
+    Wrong("update_medians", update_medians_means, "mean_not_median"),
+    Wrong("update_medians", update_medians_empty_nan, "empty_nan"),
+    Wrong("update_medians", update_medians_lower_middle, "one_middle_value"),
+    Wrong("assignment_margin", assignment_margin_raw_products, "not_normalised"),
+    Wrong("assignment_margin", assignment_margin_second_minus_best, "reversed"),
+    Wrong("assignment_margin", assignment_margin_best_minus_worst, "best_minus_worst"),
     Wrong("calinski_harabasz", calinski_harabasz_plain_ratio, "no_degrees_of_freedom"),
     Wrong("calinski_harabasz", calinski_harabasz_upside_down, "inverted"),
     Wrong("calinski_harabasz", calinski_harabasz_means_unweighted, "unweighted_between"),
