@@ -53,7 +53,16 @@ STUB_PAIRWISE = ('def pairwise_sq_dists(X, C):\n    raise NotImplementedError('
                  '"Exercise pairwise_sq_dists: replace this line with your solution.")')
 STUB_ASSIGN = ('def assign(X, C):\n    raise NotImplementedError('
                '"Exercise assign: replace this line with your solution.")')
-SOLVED = [SETUP, PAIRWISE, "check(pairwise_sq_dists)", ASSIGN, "check(assign)"]
+# The rest of lesson 02 in one cell: assign and the transfer exercise weighted_sq_dists.
+ASSIGN_AND_WEIGHTED = ASSIGN + '''
+
+
+def weighted_sq_dists(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    D = ((X ** 2) @ w)[:, np.newaxis] + (C ** 2) @ w - 2 * (X * w) @ C.T
+    return np.maximum(D, 0)'''
+SOLVED = [SETUP, PAIRWISE, "check(pairwise_sq_dists)", ASSIGN_AND_WEIGHTED,
+          "check(assign)\ncheck(weighted_sq_dists)"]
 MARKER = "kmeans-lessons-stray-child-marker"
 
 
@@ -110,7 +119,7 @@ def memorised():
         exercise = EXERCISES[name]
         table = {}
         for case in exercise.cases(CHECK_SEED, hidden=True):
-            if case.timing:
+            if case.speed:
                 continue
             args = [np.asarray(a) for a in case.args]
             answer = np.asarray(exercise.reference(*args))
@@ -148,8 +157,8 @@ def redteam_submissions(folder, out, feedback):
         "ignores_interrupt": notebook(
             *SOLVED, "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
                      "    except KeyboardInterrupt:\n        pass"),
-        "os_exit": notebook(SETUP, PAIRWISE, "import os\nos._exit(1)", ASSIGN),
-        "sys_exit": notebook(SETUP, PAIRWISE, "import sys\nsys.exit(0)", ASSIGN),
+        "os_exit": notebook(SETUP, PAIRWISE, "import os\nos._exit(1)", ASSIGN_AND_WEIGHTED),
+        "sys_exit": notebook(SETUP, PAIRWISE, "import sys\nsys.exit(0)", ASSIGN_AND_WEIGHTED),
         "print_100mb": notebook(*SOLVED, "print('x' * 100_000_000)"),
         "memory_bomb": notebook(
             *SOLVED, "def bomb():\n    hog = []\n    while True:\n"
@@ -176,6 +185,12 @@ def redteam_submissions(folder, out, feedback):
             "import kmeans_lessons\nhidden = getattr(kmeans_lessons, 'as' + 'sign')\n\n"
             "def assign(X, C):\n    return hidden(X, C)"),
         "memorised": memorised(),
+        "broken_helper": notebook(SETUP, "def pairwise_sq_dists(X, C):\n    return Dist", ASSIGN),
+        "loops_over_samples": notebook(
+            SETUP, PAIRWISE,
+            "def assign(X, C):\n    C = np.asarray(C, dtype=float)\n"
+            "    return np.array([((C - x) ** 2).sum(axis=1).argmin() "
+            "for x in np.asarray(X, dtype=float)])"),
         "unsolved": notebook(SETUP, STUB_PAIRWISE, "check(pairwise_sq_dists)", STUB_ASSIGN,
                              "check(assign)"),
     }
@@ -320,6 +335,26 @@ def test_memorising_the_cases_check_shows_earns_nothing(redteam):
     # the memorised answers are right: the visible cases pass, they just earn no points
     text = (redteam.feedback / "memorised.txt").read_text()
     assert "✗ X (3, 2), C (2, 2)" not in text and "✗ hidden case: random X (7, 3)" in text
+
+
+def _exercise_grade(redteam, submission, name):
+    return next(g for g in redteam.grades if g.submission == submission).exercises[name]
+
+
+def test_an_error_in_a_helper_is_named_with_its_line_in_the_kernel(redteam):
+    assign = _exercise_grade(redteam, "broken_helper", "assign")
+    assert assign.points == 0
+    line = assign.feedback[0]
+    assert "NameError: name 'Dist' is not defined in your function pairwise_sq_dists, which " \
+           "assign calls (line 2: `return Dist`)" in line, line
+
+
+def test_a_loop_over_the_samples_is_counted_in_the_kernel_and_costs_the_speed_case(redteam):
+    assign = _exercise_grade(redteam, "loops_over_samples", "assign")
+    assert assign.points < assign.max_points and not assign.passed
+    assert len(assign.feedback) == 1 and "the work grows with the samples" in assign.feedback[0]
+    assert "per extra sample" in assign.feedback[0]
+    assert _exercise_grade(redteam, "loops_over_samples", "pairwise_sq_dists").passed
 
 
 def test_unsolved_exercises_are_pending(redteam):
@@ -526,18 +561,18 @@ def test_feedback_lists_points_hints_and_notes():
     assert "Cell 5: timeout: ran past 8 s" in text
 
 
-def test_points_come_from_the_hidden_cases_only():
-    from kmeans_lessons.grading.autograde.worker import hidden_score
+def test_points_follow_the_one_scoring_rule():
+    """The worker reports CheckResult.score, computed by kmeans_lessons.grading.scoring (tested
+    in test_scoring.py): hidden cases earn, a failed visible case costs like a hidden one."""
     from kmeans_lessons.grading.cases import CaseResult
-    from kmeans_lessons.grading.check import CheckResult
+    from kmeans_lessons.grading.scoring import case_points
 
     cases = [CaseResult("visible", True), CaseResult("visible 2", True),
              CaseResult("hidden", True, hidden=True), CaseResult("hidden 2", False, hidden=True),
              CaseResult("hidden 3", False, hidden=True), CaseResult("hidden 4", False, hidden=True)]
-    result = CheckResult("assign", False, score=5 * 3 / 6, max_score=5, cases=cases)
-    assert hidden_score(result) == 5 * 1 / 4
-    pending = CheckResult("assign", False, 0.0, 5, pending=True, cases=cases[:1])
-    assert hidden_score(pending) == 0
+    assert case_points(5, cases) == 5 * 1 / 4
+    cases[0].passed = False
+    assert case_points(5, cases) == 5 * 1 / 5
 
 
 # Static analysis: which functions delegate to the reference

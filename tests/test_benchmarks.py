@@ -63,8 +63,26 @@ def test_bench_sandbox_times_kernels_and_a_class_both_ways(capsys):
     assert "same points and status for every student both ways" in out, out
 
 
+def test_bench_scale_compares_dask_with_in_memory_kmeans(capsys):
+    status = load("bench_scale").main(["--small"])
+    out = capsys.readouterr().out
+    assert status in (0, 1)
+    for words in ["ratio Dask/in-memory", "one BLAS thread", "iterations 3 and 3",
+                  "s per pass over the data", "peak worker memory"]:
+        assert words in out, out
+
+
+def test_bench_fairness_grades_quiet_and_busy_and_compares(capsys):
+    status = load("bench_fairness").main(["--copies", "1", "--limit", "1", "--busy-jobs", "2",
+                                          "--hogs", "1"])
+    out = capsys.readouterr().out
+    assert "vectorised_1" in out and "ratio busy/quiet" in out, out
+    assert status == 0 and "points identical: yes" in out, out
+
+
 @pytest.mark.parametrize("name", ["bench_kmeans", "bench_init", "bench_stepper",
-                                  "bench_embeddings", "make_class", "bench_sandbox"])
+                                  "bench_embeddings", "make_class", "bench_scale",
+                                  "bench_fairness", "bench_sandbox"])
 def test_every_benchmark_documents_how_to_run_it(name):
     doc = load(name).__doc__
     assert doc and f"benchmarks/{name}.py" in doc, f"{name}.py should say how to run it"

@@ -2,28 +2,36 @@
 
 A *case* is one thing the grader tries: call the student's function on some inputs and compare
 with the reference (:class:`OutputCase`), probe a property such as "uses the given rng"
-(:class:`ProbeCase`), or time it against the reference on a large input (:class:`TimingCase`).
-Every case returns a :class:`CaseResult`; the student's exceptions never escape from here.
+(:class:`ProbeCase`), or judge its speed by how its Python-level work grows with the number of
+samples (:class:`SpeedCase`). Every case returns a :class:`CaseResult`; the student's exceptions
+never escape from here, and a case whose calls run past the time limit fails as "did not
+finish" instead of hanging.
 """
 
 import copy
 import os
 import sysconfig
-import time
 import traceback
+import types
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from .delegation import watching
+from .timelimit import CallTimedOut, time_limit
+from .workcount import Growth, count_work, tracing_works
+
 __all__ = [
     "CaseResult",
     "StudentRaised",
+    "StudentTimedOut",
     "StudentCall",
     "Case",
     "OutputCase",
     "ProbeCase",
-    "TimingCase",
+    "SpeedCase",
+    "CASE_TIME_LIMIT",
     "as_array_or_problem",
     "compare_array",
     "compare_labels",
@@ -45,7 +53,9 @@ class CaseResult:
     hint : key of the recognised mistake in :mod:`kmeans_lessons.grading.hints`, or None
     hidden : whether the case belongs to the hidden (randomised) set
     pending : the function is still the released stub (it raised NotImplementedError)
-    skipped : the case was not run (the timing case waits until the results are right)
+    skipped : the case was not run (the speed case waits until the results are right, and
+    nothing runs after a call that did not finish)
+    timed_out : a call of this case ran past the time limit and was stopped
     """
 
     label: str
@@ -55,6 +65,7 @@ class CaseResult:
     hidden: bool = False
     pending: bool = False
     skipped: bool = False
+    timed_out: bool = False
 
 
 # --- calling student code --------------------------------------------------------------------
@@ -93,30 +104,80 @@ def short(text, limit=160):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class StudentRaised(Exception):
-    """The student's function raised ``exc``; carries where in the student's code it happened."""
+@dataclass(frozen=True)
+class Where:
+    """The student's line an error came from: the function it is in, its number and text."""
 
-    def __init__(self, exc):
+    function: str
+    lineno: int
+    line: str = ""
+
+
+def where_in_student_code(tb):
+    """:class:`Where` of the last traceback frame in the student's code, or None."""
+    frame = student_frame(tb)
+    if frame is None:
+        return None
+    return Where(frame.name, frame.lineno, frame.line or "")
+
+
+class StudentRaised(Exception):
+    """The student's function raised ``exc``; carries where in the student's code it happened.
+
+    ``where`` is a :class:`Where` (found from the traceback here; sent back by the kernel's
+    harness when the function ran in a submission's kernel), or None.
+    """
+
+    def __init__(self, exc, function_name=None):
         super().__init__(str(exc))
         self.exc = exc
-        self.frame = student_frame(exc.__traceback__)
+        self.function_name = function_name
+        self.where = getattr(exc, "where", None) or where_in_student_code(exc.__traceback__)
 
     @property
     def not_implemented(self):
         return isinstance(self.exc, NotImplementedError)
 
+    @property
+    def in_helper(self):
+        """Name of the student's other function the error happened in, or None."""
+        where = self.where
+        if where is None or not self.function_name or where.function in (
+                self.function_name, "<module>", "<lambda>", "<listcomp>", "<genexpr>"):
+            return None
+        return where.function
+
     def describe(self):
-        """'raised ValueError: ... (line 3: `return X - C`)', on one line."""
+        """'raised ValueError: ... (line 3: `return X - C`)', on one line.
+
+        When the error happened inside another function of the student's that this one calls
+        (a helper, often another exercise), the line says so: the exercise itself may be right
+        and the helper is the thing to fix.
+        """
         name = type(self.exc).__name__
         message = short(self.exc, 200)
         text = f"your function raised {name}: {message}" if message else \
             f"your function raised {name}"
-        if self.frame is not None:
-            where = f"line {self.frame.lineno}"
-            if self.frame.line:
-                where += f": `{short(self.frame.line, 100)}`"
-            text += f" ({where})"
+        where = self.where
+        if where is not None:
+            place = f"line {where.lineno}"
+            if where.line:
+                place += f": `{short(where.line, 100)}`"
+            helper = self.in_helper
+            if helper:
+                text += (f" in your function {helper}, which {self.function_name} calls "
+                         f"({place}); fix {helper} first (check it on its own)")
+            else:
+                text += f" ({place})"
         return text
+
+
+class StudentTimedOut(Exception):
+    """A call of the student's function ran past the time limit and was stopped."""
+
+    def __init__(self, seconds):
+        super().__init__(f"did not finish within {seconds:g} s")
+        self.seconds = seconds
 
 
 def _copy_argument(value):
@@ -141,6 +202,11 @@ def _same_value(a, b):
         return True
 
 
+#: Seconds one call of the student's function may take in ``check`` before it is stopped. A
+#: correct solution needs milliseconds; even a loop over the samples needs well under a second.
+CASE_TIME_LIMIT = 5.0
+
+
 class StudentCall:
     """Calls the student's function the way every case should.
 
@@ -148,27 +214,63 @@ class StudentCall:
     originals and any argument changed in place is recorded in :attr:`mutated`. Exceptions from
     the student's code come out as :class:`StudentRaised`. NumPy warnings (division by zero in a
     naive mean, ...) are silenced: the check reports their consequences in plain words instead.
-    :attr:`last_seconds` is the time of the last call, copies excluded.
+
+    ``time_limit`` (seconds, None for none) bounds every call: a call still running after it is
+    stopped and comes out as :class:`StudentTimedOut`. The autograder passes None and its own
+    function object, which enforces its own limit in the submission's kernel and reports a call that ran
+    past it the same way (an exception with ``did_not_finish`` set).
+
+    ``references`` are watched during every call (:func:`.delegation.watching`): a call of one
+    of them sets :attr:`called_reference`.
     """
 
-    def __init__(self, fn, params):
+    def __init__(self, fn, params, *, name=None, time_limit=None, references=()):
         self.fn = fn
         self.params = tuple(params)
+        self.name = name or getattr(fn, "__name__", None)
+        self.time_limit = time_limit
+        self.references = list(references)
         self.mutated = []
-        self.last_seconds = 0.0
+        self.timed_out = False
+        self.called_reference = False
 
     def __call__(self, *args, **kwargs):
+        return self._invoke(self.fn, args, kwargs)
+
+    def count_work(self, *args, **kwargs):
+        """Call the function and count its Python-level work: returns (value, events).
+
+        In ``check`` the counting happens here (:func:`~.workcount.count_work`); the
+        autograder's function object counts in the kernel where the function runs.
+        """
+        counted = getattr(self.fn, "count_work", None)
+        if counted is not None and not isinstance(self.fn, types.FunctionType):
+            return self._invoke(counted, args, kwargs)
+        if not tracing_works():
+            raise StudentRaised(RuntimeError(
+                "the Python-level work of the function could not be counted: sys.settrace "
+                "does not report events (was it replaced?)"), self.name)
+        return self._invoke(lambda *a, **k: count_work(self.fn, a, k), args, kwargs)
+
+    def _invoke(self, function, args, kwargs):
         given = [_copy_argument(a) for a in args]
         given_kw = {key: _copy_argument(v) for key, v in kwargs.items()}
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            start = time.perf_counter()
             try:
-                out = self.fn(*given, **given_kw)
+                with time_limit(self.time_limit), watching(self.references) as hits:
+                    try:
+                        out = function(*given, **given_kw)
+                    finally:
+                        self.called_reference |= bool(hits)
+            except CallTimedOut:
+                self.timed_out = True
+                raise StudentTimedOut(self.time_limit) from None
             except Exception as exc:  # the student's bug becomes feedback, never a crash
-                self.last_seconds = time.perf_counter() - start
-                raise StudentRaised(exc) from None
-            self.last_seconds = time.perf_counter() - start
+                if getattr(exc, "did_not_finish", False):  # the autograder's limit
+                    self.timed_out = True
+                    raise StudentTimedOut(getattr(exc, "seconds", None) or 0) from None
+                raise StudentRaised(exc, self.name) from None
         for position, (original, seen) in enumerate(zip(args, given)):
             if not _same_value(original, seen):
                 self._record(self.params[position] if position < len(self.params)
@@ -286,7 +388,7 @@ class Case:
     extra : anything the mistake detectors may want (see hints.py).
     """
 
-    timing = False
+    speed = False
     args = ()
     kwargs = {}
     expected = None
@@ -307,6 +409,9 @@ class Case:
             result = CaseResult(self.label, False, err.describe(),
                                 hints.diagnose_exception(exercise, err.exc, self),
                                 pending=err.not_implemented)
+        except StudentTimedOut as err:
+            result = CaseResult(self.label, False, f"{err} and was stopped", "did_not_finish",
+                                timed_out=True)
         if len(call.mutated) > mutated_before:
             # Changing the caller's arrays is reported even when the output is right.
             message = mutation_message(call.mutated[mutated_before:])
@@ -365,73 +470,67 @@ class ProbeCase(Case):
         return CaseResult(self.label, False, message, hint)
 
 
-class TimingCase(OutputCase):
-    """Time the student against a yardstick on a large input, both in this call.
+def tile_samples(args, positions, repeat):
+    """``args`` with the arguments at ``positions`` repeated ``repeat`` times along axis 0."""
+    return tuple(np.concatenate([np.asarray(a)] * repeat) if i in positions else a
+                 for i, a in enumerate(args))
 
-    The yardstick is ``baseline`` -- a plain vectorised solution, the kind the notebook
-    teaches -- or else the exercise's reference. It runs several times and its best time sets
-    the budget: ``factor`` times it. A vectorised solution, even one that loops over the k
-    centres, needs a few times the yardstick; a Python loop over tens of thousands of samples
-    needs thirty to two hundred times. Measuring both in the same call keeps the verdict
-    independent of the machine. A first attempt just over the budget is repeated, so that one
-    pause of the machine does not fail anyone, and ``floor`` seconds are always allowed, so
-    sub-millisecond noise cannot decide either.
+
+class SpeedCase(OutputCase):
+    """Is the work done by a loop over the samples? Judged by counting, never by a clock.
+
+    The student's function runs on ``args`` and on the same data repeated ``repeat`` times (the
+    arguments at ``sample_args`` repeated along their first axis: the samples, and per-sample
+    labels with them), and :func:`~.workcount.count_work` counts the Python-level events of each
+    call. Repeating the data keeps every decision the same (the means, the number of k-means
+    iterations, the empty clusters), so a vectorised solution does exactly the same Python-level
+    work at both sizes, while a loop over the samples does ``repeat`` times as much. The verdict
+    (:class:`~.workcount.Growth`) therefore depends on the code alone: it is the same on a quiet
+    and on a busy machine, in the notebook and in the autograder. The answer on the larger input
+    is compared with the reference too.
+
+    ``unit`` names what the work is counted per and ``size(args)`` says how many of them an
+    input holds: by default samples, the length of the first repeated argument. Where the
+    answer is an (n, n) table the unit is a table entry (NumPy computes n^2 of them, while a
+    loop over the n rows to add up each row is a small share of the work and allowed); for a
+    picture it is a pixel (a loop over blocks of pixels, as the library's chunked distances
+    make, stays far below one step per pixel).
     """
 
-    timing = True
+    speed = True
 
-    def __init__(self, label, args, kwargs=None, *, baseline=None, factor=20.0, floor=0.005,
-                 reference_runs=5, attempts=3, hidden=True, extra=None):
+    def __init__(self, label, args, kwargs=None, *, sample_args=(0,), repeat=10, unit="sample",
+                 size=None, hidden=True, extra=None):
         super().__init__(label, args, kwargs, hidden=hidden, extra=extra)
-        self.baseline = baseline
-        self.factor = factor
-        self.floor = floor
-        self.reference_runs = reference_runs
-        self.attempts = attempts
-
-    def _reference_seconds(self, reference):
-        best = float("inf")
-        for _ in range(self.reference_runs):
-            given = [_copy_argument(a) for a in self.args]
-            start = time.perf_counter()
-            reference(*given, **self.kwargs)
-            best = min(best, time.perf_counter() - start)
-        return best
+        self.sample_args = tuple(sample_args)
+        self.repeat = int(repeat)
+        self.unit = unit
+        self.size = size or (lambda args: len(args[self.sample_args[0]]))
 
     def _run(self, call, exercise):
-        from threadpoolctl import threadpool_limits
-
-        # One BLAS thread for the yardstick and the student alike (the autograder's kernels
-        # already have one): multi-threaded BLAS on a busy machine varies several-fold from
-        # call to call, which would make the verdict depend on the machine's load.
-        with threadpool_limits(limits=1):
-            return self._timed_run(call, exercise)
-
-    def _timed_run(self, call, exercise):
         from . import hints
 
-        expected = self.expected_from(exercise.reference)
-        self.expected = expected
-        reference_seconds = self._reference_seconds(self.baseline or exercise.reference)
-        budget = max(self.factor * reference_seconds, self.floor)
-        out = call(*self.args, **self.kwargs)
-        seconds = call.last_seconds
-        problem = exercise.compare(out, expected, self)
-        if problem is not None:
-            return CaseResult(self.label, False, f"on a large input: {problem}",
-                              hints.diagnose(exercise, out, self))
-        for _ in range(self.attempts - 1):
-            if seconds <= budget or seconds > 3 * budget:
-                break  # clearly fast enough, or clearly too slow for a pause to explain
-            call(*self.args, **self.kwargs)
-            seconds = min(seconds, call.last_seconds)
-        self.extra["seconds"], self.extra["reference_seconds"] = seconds, reference_seconds
-        if seconds > budget:
-            ratio = seconds / max(reference_seconds, 1e-9)
-            return CaseResult(
-                self.label, False,
-                f"too slow: {seconds * 1000:.0f} ms, about {ratio:.0f}x a plain vectorised "
-                f"solution ({reference_seconds * 1000:.1f} ms) on the same input",
-                "python_loop",
-            )
+        small_args = self.args
+        large_args = tile_samples(small_args, self.sample_args, self.repeat)
+        # twice on the small input: the first call may pay for something done once (a lazy
+        # import, a cache), which must not be mistaken for work that grows
+        small_events = min(call.count_work(*small_args, **self.kwargs)[1] for _ in range(2))
+        self.args = large_args
+        try:
+            expected = self.expected_from(exercise.reference)
+            self.expected = expected
+            out, large_events = call.count_work(*large_args, **self.kwargs)
+            problem = exercise.compare(out, expected, self)
+            if problem is not None:
+                return CaseResult(self.label, False, f"on the larger input: {problem}",
+                                  hints.diagnose(exercise, out, self))
+        finally:
+            self._reference = None  # expected_from caches by reference; inputs changed back
+            self.args = small_args
+        growth = Growth(int(self.size(small_args)), int(self.size(large_args)), small_events,
+                        large_events, unit=self.unit)
+        self.extra["growth"] = growth
+        if growth.loops_over_samples:
+            return CaseResult(self.label, False, f"the work grows with the {self.unit}s: "
+                              f"{growth.describe()}", "python_loop")
         return CaseResult(self.label, True)

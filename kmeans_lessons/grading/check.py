@@ -10,9 +10,13 @@ In a notebook::
 shows a compact coloured block: one line per failing case with a hint when the mistake is a
 known one, or a single pass line. In a terminal the same result prints as plain text. The
 student's exceptions become feedback; a function that is still the released stub (it raises
-NotImplementedError) is reported as *pending*.
+NotImplementedError) is reported as *pending*; a call that runs past the time limit
+(:data:`~.cases.CASE_TIME_LIMIT`, ``check(fn, time_limit=...)``) is stopped and fails as "did
+not finish", with the likely causes for that exercise.
 
-The autograder calls :func:`grade_function` with a secret seed, in a child process.
+The autograder calls :func:`grade_function` with a secret seed, in a child process. Both apply
+the same rules: a function that calls the package's reference of its exercise earns 0 with the
+same message (:mod:`.delegation`), and points come from :func:`.scoring.case_points`.
 """
 
 import html
@@ -22,12 +26,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import hints
-from .cases import CaseResult, StudentCall, short
+from . import delegation, hints
+from .cases import CASE_TIME_LIMIT, CaseResult, StudentCall, short
 from .exercises import EXERCISES, Exercise, get_exercise
 from .scoring import case_points
 
-__all__ = ["CheckResult", "check", "grade_function", "run_exercise", "CHECK_SEED"]
+__all__ = ["CheckResult", "check", "grade_function", "run_exercise", "delegation_result",
+           "CHECK_SEED"]
 
 #: Seed of the hidden cases that ``check`` runs in the notebooks. The autograder uses its own.
 CHECK_SEED = 20240611
@@ -67,6 +72,8 @@ class CheckResult:
             return f"… {self.exercise}: not attempted yet ({points})"
         if self.passed:
             return f"✓ {self.exercise}: passed, {points}"
+        if not self.cases:
+            return f"✗ {self.exercise}: not checked, {points}"
         failed = self.n_cases - self.n_passed
         return (f"✗ {self.exercise}: {failed} of {self.n_cases} checks failed, {points}")
 
@@ -169,14 +176,33 @@ def _pending_result(exercise, result):
     )
 
 
-def run_exercise(exercise, fn, *, seed, hidden=True):
-    """Run every case of ``exercise`` against ``fn``; the core of check and grade_function."""
+def delegation_result(exercise):
+    """The result of a function that calls the package's reference of its own exercise."""
+    return CheckResult(exercise=exercise.name, passed=False, score=0.0,
+                       max_score=float(exercise.points),
+                       feedback=[f"✗ {delegation.message(exercise.name)}. Hint: "
+                                 f"{hints.hint_text(exercise, 'calls_reference')}"],
+                       hints=["calls_reference"])
+
+
+def run_exercise(exercise, fn, *, seed, hidden=True, time_limit=None, references=()):
+    """Run every case of ``exercise`` against ``fn``; the core of check and grade_function.
+
+    ``time_limit`` bounds each call of ``fn`` (None: no limit here); ``references`` are
+    functions ``fn`` must not call (a call makes the result :func:`delegation_result`).
+    """
     cases = exercise.cases(seed, hidden)
-    call = StudentCall(fn, exercise.params)
+    call = StudentCall(fn, exercise.params, name=exercise.name, time_limit=time_limit,
+                       references=references)
     results = []
     with _seeded_global_random(seed):
         for case in cases:
-            if case.timing and any(not r.passed for r in results):
+            if call.timed_out:
+                results.append(CaseResult(case.label, False,
+                                          "not run: an earlier call did not finish",
+                                          hidden=case.hidden, skipped=True))
+                continue
+            if case.speed and any(not r.passed for r in results):
                 results.append(CaseResult(case.label, False,
                                           "not measured until the other checks pass",
                                           hidden=case.hidden, skipped=True))
@@ -187,6 +213,8 @@ def run_exercise(exercise, fn, *, seed, hidden=True):
                 result = CaseResult(case.label, False,
                                     f"the result could not be checked ({type(exc).__name__}: "
                                     f"{short(exc, 120)})", hidden=case.hidden)
+            if call.called_reference:
+                return delegation_result(exercise)
             if result.pending and not results:
                 return _pending_result(exercise, result)
             results.append(result)
@@ -194,7 +222,8 @@ def run_exercise(exercise, fn, *, seed, hidden=True):
     hint_keys = list(dict.fromkeys(r.hint for r in results if r.hint is not None))
     feedback = ([f"All {len(results)} checks passed."] if all_passed
                 else _feedback(results, exercise))
-    score = case_points(exercise.points, results)
+    score = case_points(exercise.points, results,
+                        wrong_algorithm=hints.wrong_algorithm_keys(exercise))
     return CheckResult(exercise=exercise.name, passed=all_passed, score=score,
                        max_score=float(exercise.points), feedback=feedback, hints=hint_keys,
                        cases=results)
@@ -214,7 +243,7 @@ def _resolve(fn, exercise):
     return get_exercise(exercise)
 
 
-def check(fn, exercise=None, *, seed=None):
+def check(fn, exercise=None, *, seed=None, time_limit=CASE_TIME_LIMIT):
     """Check a function written for one of the course's exercises.
 
     Parameters
@@ -227,6 +256,10 @@ def check(fn, exercise=None, *, seed=None):
     seed : int, optional
         Seed of the hidden randomised cases; by default a fixed one, so the check says the same
         thing every time you run it on the same code.
+    time_limit : float or None, optional
+        Seconds one call of your function may take before it is stopped (default 5; None: no
+        limit). The case of a stopped call fails as "did not finish" and the cases after it
+        are not run.
 
     Returns
     -------
@@ -244,6 +277,8 @@ def check(fn, exercise=None, *, seed=None):
     Notes
     -----
     Exceptions raised by your function never escape: they become feedback naming your line.
+    A function that calls the package's reference of the same exercise (the ``reference_...``
+    the notebook imports for comparison) fails with 0 points, as it would in the grade.
 
     Taught in every notebook: run it after each exercise.
     """
@@ -253,7 +288,11 @@ def check(fn, exercise=None, *, seed=None):
             f"check(my_function), without calling it (no parentheses after its name)."
         )
     chosen = _resolve(fn, exercise)
-    return run_exercise(chosen, fn, seed=CHECK_SEED if seed is None else int(seed), hidden=True)
+    references = delegation.reference_functions(chosen)
+    if delegation.names_reference(fn, references):
+        return delegation_result(chosen)
+    return run_exercise(chosen, fn, seed=CHECK_SEED if seed is None else int(seed), hidden=True,
+                        time_limit=time_limit, references=references)
 
 
 def grade_function(exercise_name, fn, *, seed, hidden=True):

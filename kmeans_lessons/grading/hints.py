@@ -24,7 +24,7 @@ from typing import Callable, Optional
 import numpy as np
 
 __all__ = ["Mistake", "COMMON", "diagnose", "diagnose_exception", "hint_text", "mistakes_for",
-           "as_numbers", "close", "shows", "case_args", "broadcast_error"]
+           "wrong_algorithm_keys", "as_numbers", "close", "shows", "case_args", "broadcast_error"]
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,15 @@ class Mistake:
     key : short name, e.g. "swapped_xc"; text : the hint shown to the student (None: the text of
     the common mistake with the same key); detect(out, case) -> bool; on_exception(exc, case)
     -> bool. A detector that raises (it cannot read the output) simply does not apply, so a
-    detector need not guard its reading of ``out``.
+    detector need not guard its reading of ``out``. wrong_algorithm : the mistake makes it a
+    different algorithm, which earns no points at all (see :mod:`kmeans_lessons.grading.scoring`).
     """
 
     key: str
     text: Optional[str] = None
     detect: Optional[Callable] = None
     on_exception: Optional[Callable] = None
+    wrong_algorithm: bool = False
 
 
 # --- helpers for detectors (the lesson modules use them too) --------------------------------
@@ -125,9 +127,17 @@ COMMON = (
             "`centers[j] = ...` on an argument). The caller still needs the original: work on a "
             "new array or a copy."),
     Mistake("python_loop",
-            "This looks like a Python loop over the samples: the answer is right but it takes "
-            "many times longer than a vectorised version. Let NumPy work on whole arrays; a loop "
-            "over the k centres is fine, a loop over every sample is not."),
+            "Your function does Python-level work for every sample (a loop, a comprehension, "
+            "np.vectorize or np.apply_along_axis over the rows): ten times the samples, ten times "
+            "the steps, and many times the time of a vectorised version. Let NumPy work on "
+            "whole arrays; a loop over the k centres is fine, a loop over every sample is not."),
+    Mistake("did_not_finish",
+            "Your function was stopped because it did not finish in time. Likely causes: a "
+            "loop that never ends (a `while` whose condition stays true), or a Python loop "
+            "over the samples on a large input."),
+    Mistake("calls_reference",
+            "Write the computation yourself: the `reference_...` function the notebook imports "
+            "is there to compare your answers with, not to call from your solution."),
 )
 _EARLY = ("returned_none", "list_not_array")
 
@@ -139,6 +149,11 @@ def _own_mistakes(exercise):
 
         exercise = EXERCISES.get(exercise)
     return tuple(exercise.mistakes) if exercise is not None else ()
+
+
+def wrong_algorithm_keys(exercise):
+    """Keys of the exercise's mistakes that make it a different algorithm (they earn 0)."""
+    return frozenset(m.key for m in _own_mistakes(exercise) if m.wrong_algorithm)
 
 
 def mistakes_for(exercise):

@@ -58,13 +58,15 @@ config folder), the exercise name and the submission's name, so grading the same
 gives the same ``grades.csv``, and answers that leaked for one student fit no other. Neither
 the key nor a seed reaches the kernel: before the calls the kernel's global generators are
 seeded with ``check``'s public seed. ``grade_function`` also runs the fixed visible cases that
-``check`` shows in the notebook; their answers can be memorised, so points come from the hidden
-cases only (the exercise's points times the share of hidden cases passed).
+``check`` shows in the notebook. Points follow the one scoring rule
+(:mod:`kmeans_lessons.grading.scoring`), the same ``check`` applies: the hidden cases earn them,
+and a visible case can only cost them (its answer is public and could be memorised, but a red
+check in the notebook never becomes full points). Memorising every case ``check`` shows
+therefore earns nothing.
 
-Timing cases compare the student's function with the reference on a large input. The time of
-the student's call is measured here, in the worker, around the one request that runs it in the
-kernel, minus the round trip of an empty request (at most 10 ms); moving the inputs and the
-result is not counted (see ``GraderClock`` in :mod:`.calls`).
+Speed cases do not use a clock: the kernel's harness counts the Python-level work of the
+student's call at two input sizes (:mod:`kmeans_lessons.grading.workcount`), so the verdict is
+the same with ``--jobs 1`` on a quiet machine and with ``--jobs 8`` on a busy one.
 
 Not covered: a student who rewrites the harness inside their own kernel can hide a call of the
 reference from the run-time checks (the static check remains); identical source text is not a

@@ -279,8 +279,8 @@ def _run_worker(job, budget):
     job.report_key = report_key.hex()
     env = {key: value for key, value in os.environ.items() if not key.startswith(KEY_ENV)}
     env[RUN_ENV] = token
-    # One BLAS thread for the worker too: the reference timings that timing cases compare
-    # with should run like the student's kernel does, and --jobs kernels share the cores.
+    # One BLAS thread for the worker too: the worker computes the expected answers the way the
+    # student's kernel runs, and --jobs kernels share the cores.
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     reports, size = [], [0]
     with tempfile.TemporaryFile() as errors:

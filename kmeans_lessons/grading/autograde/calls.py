@@ -43,7 +43,17 @@ class KernelDiedError(KernelCallError):
 
 
 class CallTimeoutError(KernelCallError, TimeoutError):
-    """The student's function ran past the time limit (it was interrupted)."""
+    """The student's function ran past the time limit (it was interrupted).
+
+    ``did_not_finish`` makes the case runner report it as ``check`` reports a call stopped by
+    its own time limit (see :class:`kmeans_lessons.grading.cases.StudentCall`).
+    """
+
+    did_not_finish = True
+
+    def __init__(self, message, seconds=None):
+        super().__init__(message)
+        self.seconds = seconds
 
 
 class GraderClock:
@@ -112,16 +122,26 @@ class KernelFunction:
         return f"<student function {self.name}>"
 
     def __call__(self, *args, **kwargs):
+        return self._timed(args, kwargs, count=False)
+
+    def count_work(self, *args, **kwargs):
+        """Call the function in the kernel under the harness's work counter: (value, events).
+
+        What a speed case asks for (see :class:`kmeans_lessons.grading.cases.SpeedCase`).
+        """
+        return self._timed(args, kwargs, count=True)
+
+    def _timed(self, args, kwargs, count):
         if self.failure is not None:
             raise self.failure
         started = time.perf_counter()
         try:
-            return self._call(args, kwargs)
+            return self._call(args, kwargs, count)
         finally:
             # Only the run step counts as the student's time (see GraderClock).
             CLOCK.exclude(time.perf_counter() - started - self.last_seconds)
 
-    def _call(self, args, kwargs):
+    def _call(self, args, kwargs, count=False):
         submission = self.submission
         submission.calls += 1
         self.calls += 1
@@ -133,11 +153,11 @@ class KernelFunction:
         small = sum(array.nbytes for array in arrays) < SMALL_INPUT_BYTES
         try:
             if small:
-                status, received = self._call_inline(number, document, arrays)
+                status, received = self._call_inline(number, document, arrays, count)
             else:
-                status, received = self._call_with_files(number, document, arrays)
+                status, received = self._call_with_files(number, document, arrays, count)
             if status == "ok":
-                kind, payload = self._unpack(*received, args, kwargs)
+                kind, payload = self._unpack(*received, args, kwargs, count)
         except (OSError, ValueError, KeyError, TypeError, RecursionError, SyntaxError):
             raise KernelCallError(
                 f"the grader could not call {self.name} in your notebook or read what it "
@@ -156,10 +176,11 @@ class KernelFunction:
         self.last_seconds = max(0.0, time.perf_counter() - started - self.submission.baseline)
         return status
 
-    def _call_inline(self, number, document, arrays):
+    def _call_inline(self, number, document, arrays, count=False):
         """Small inputs: one request carries them in, its reply carries the result out."""
         expression = (f"{HARNESS_NAME}.call_inline(globals(), {harness.pack(document, arrays)!r}, "
-                      f"{number}, {self.name!r}, {self.references!r}, {self.copies!r})")
+                      f"{number}, {self.name!r}, {self.references!r}, {bool(count)!r}, "
+                      f"{self.copies!r})")
         status = self._run_step("", self.timeout, {"result": expression})
         if status != "ok":
             return status, None
@@ -171,7 +192,7 @@ class KernelFunction:
             raise ValueError("unexpected reply")
         return status, harness.unpack(ast.literal_eval(text), MAX_RESULT_BYTES)
 
-    def _call_with_files(self, number, document, arrays):
+    def _call_with_files(self, number, document, arrays, count=False):
         """Large inputs (timing cases): read in, run, write out as three requests, so that only
         the run is timed."""
         submission = self.submission
@@ -182,7 +203,7 @@ class KernelFunction:
                                          submission._limit(60.0))
             if status == "ok":
                 status = self._run_step(f"{HARNESS_NAME}.run(globals(), {number}, "
-                                        f"{self.name!r}, {self.references!r}, "
+                                        f"{self.name!r}, {self.references!r}, {bool(count)!r}, "
                                         f"{self.copies!r})", self.timeout)
             if status == "ok":
                 status = submission.run_code(
@@ -206,7 +227,7 @@ class KernelFunction:
                 submission.kill_kernel()
             self.failure = CallTimeoutError(
                 f"{self.name} did not return within {self.timeout:g} s and was interrupted "
-                f"(an endless loop?)"
+                f"(an endless loop?)", self.timeout
             )
         else:
             self.failure = KernelDiedError(
@@ -221,8 +242,9 @@ class KernelFunction:
             for suffix in (".json", ".npz", ".json.tmp"):
                 Path(directory, stem + suffix).unlink(missing_ok=True)
 
-    def _unpack(self, result, arrays, args, kwargs):
-        """("return", value) or ("raise", exception) from a result document."""
+    def _unpack(self, result, arrays, args, kwargs, count=False):
+        """("return", value) or ("raise", exception) from a result document; a counted call
+        returns (value, events)."""
         if type(result) is not dict:
             raise TypeError("result is not an object")
         if result.get("reference_called") is True:
@@ -232,7 +254,17 @@ class KernelFunction:
             self._apply_changes(list(args) + list(kwargs.values()), after, arrays)
         status = result.get("status")
         if status == "ok":
-            return "return", harness.decode(result.get("value"), arrays, allow_generators=False)
+            value = harness.decode(result.get("value"), arrays, allow_generators=False)
+            if not count:
+                return "return", value
+            events = result.get("events")
+            if type(events) is not int or events < 0:
+                raise TypeError("a counted call without its count")
+            return "return", (value, events)
+        if status == "untraceable":
+            return "raise", KernelCallError(
+                "the grader could not count the Python-level work of your function: "
+                "sys.settrace does not report events in your notebook (was it replaced?)")
         if status == "missing":
             return "raise", NameError(f"name '{self.name}' is not defined in the notebook")
         if status == "raised":
@@ -259,14 +291,25 @@ class KernelFunction:
 
 
 def _rebuild_exception(result):
+    """The student's exception as an exception here, with ``where`` (the student's line it came
+    from, see :class:`kmeans_lessons.grading.cases.Where`) when the kernel sent it."""
     name = str(result.get("type", "Exception"))[:100]
     message = str(result.get("message", ""))[:2000]
+    error = None
     if result.get("builtin") is True:
         cls = getattr(builtins, name, None)
         if (isinstance(cls, type) and issubclass(cls, Exception)
                 and not issubclass(cls, (StopIteration, StopAsyncIteration))):
             try:
-                return cls(message)
+                error = cls(message)
             except TypeError:  # e.g. UnicodeDecodeError needs five arguments
                 pass
-    return KernelCallError(f"{name}: {message}" if message else name)
+    if error is None:
+        error = KernelCallError(f"{name}: {message}" if message else name)
+    where = result.get("where")
+    if (type(where) is list and len(where) == 3 and type(where[0]) is str
+            and type(where[1]) is int and type(where[2]) is str):
+        from ..cases import Where
+
+        error.where = Where(where[0][:100], where[1], where[2][:300])
+    return error

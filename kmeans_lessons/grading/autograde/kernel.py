@@ -24,7 +24,11 @@ uncompressed ``.npz`` archive (:func:`save`, for large inputs). Arrays appear as
 ``{"t": "unsupported", ...}`` so the grader can say what came back.
 
 Only the standard library and NumPy are imported at module level, so executing this source in a
-kernel costs almost nothing.
+kernel costs almost nothing. A speed case asks for a *counted* call (``count=True``): the
+function runs under :func:`kmeans_lessons.grading.workcount.count_work`, whose source the worker
+executes into this module's namespace in the kernel before this file's, and the result carries
+the number of events. A student's exception comes back with the line of the student's code it
+came from (``where``), so the grader can say when it happened in a helper the function calls.
 """
 
 import base64
@@ -35,10 +39,17 @@ import json
 import os
 import stat
 import sys
+import sysconfig
+import traceback
 import types
 import zipfile
 
 import numpy as np
+
+try:  # in this process; in the kernel the worker puts workcount's source in this namespace
+    from .workcount import count_work, tracing_works
+except ImportError:
+    pass
 
 #: Deepest nesting of lists/tuples/dicts accepted in either direction.
 MAX_DEPTH = 24
@@ -482,7 +493,35 @@ def prepare(directory, number):
     _inputs[number] = (decode(document["args"], arrays), decode(document["kwargs"], arrays))
 
 
-def run(namespace, number, name, references, copies=()):
+def _library_dirs():
+    paths = {os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if sysconfig.get_paths().get(key):
+            paths.add(sysconfig.get_paths()[key])
+    try:
+        import kmeans_lessons
+
+        paths.add(os.path.dirname(os.path.abspath(kmeans_lessons.__file__)))
+    except Exception:  # a notebook that broke the package: every frame is then the student's
+        pass
+    return tuple(os.path.abspath(path) + os.sep for path in paths)
+
+
+def _student_line(tb):
+    """[function, line number, line] of the last frame outside NumPy, the standard library and
+    the package -- the student's line that led to the error -- or None."""
+    library = _library_dirs()
+    for frame in reversed(traceback.extract_tb(tb)):
+        filename = frame.filename
+        if filename.startswith("<frozen") or os.path.abspath(filename).startswith(library):
+            continue
+        if filename in (globals().get("__file__"), __name__):
+            continue  # this harness's own frames (in the kernel its file name is its name)
+        return [str(frame.name)[:100], int(frame.lineno or 0), str(frame.line or "")[:300]]
+    return None
+
+
+def run(namespace, number, name, references, count=False, copies=()):
     """Call ``namespace[name]`` on the prepared inputs (the step the grader times).
 
     Parameters
@@ -495,9 +534,14 @@ def run(namespace, number, name, references, copies=()):
         Exercise function to call.
     references : list of [module, name, source file]
         The package's reference implementation(s) of this exercise, to notice delegation.
+    count : bool
+        Count the call's Python-level events (a speed case); if the tracing hooks do not work
+        in this kernel, say so instead of calling.
     copies : list of str
         Fingerprints (:func:`code_fingerprint`) of the reference's code that the notebook does
-        not itself define; running such code is delegation too.
+        not itself define; running such code is delegation too (not watched in a counted call,
+        whose hooks take the profiler's place; the same function runs watched in every other
+        case).
     """
     args, kwargs = _inputs.pop(number)
     function = namespace.get(name)
@@ -507,15 +551,22 @@ def run(namespace, number, name, references, copies=()):
     if not callable(function):
         outcome["status"] = "missing"
         return
+    if count and not tracing_works():
+        outcome["status"] = "untraceable"
+        return
     disarm = _arm_tripwires(references, hits)
-    unwatch = _arm_copy_watch(copies, hits)
+    # A counted call installs its own hooks in the profiler's place (workcount.count_work).
+    unwatch = _arm_copy_watch(() if count else copies, hits)
     try:
-        outcome["value"] = function(*args, **kwargs)
+        if count:
+            outcome["value"], outcome["events"] = count_work(function, args, kwargs)
+        else:
+            outcome["value"] = function(*args, **kwargs)
         outcome["status"] = "ok"
     except BaseException as error:  # KeyboardInterrupt on timeout and SystemExit included
         outcome.update(status="raised", type=type(error).__name__,
                        builtin=type(error).__module__ == "builtins",
-                       message=_safe_str(error)[:2000])
+                       message=_safe_str(error)[:2000], where=_student_line(error.__traceback__))
     finally:
         unwatch()
         disarm()
@@ -527,19 +578,19 @@ def collect(directory, number):
     save(os.path.join(directory, f"result-{number}"), result, out_arrays)
 
 
-def call_inline(namespace, text, number, name, references, copies=()):
+def call_inline(namespace, text, number, name, references, count=False, copies=()):
     """One small call in one request: inputs in ``text`` (see :func:`pack`), result returned."""
     document, arrays = unpack(text, 1 << 30)
     _inputs[number] = (decode(document["args"], arrays), decode(document["kwargs"], arrays))
-    run(namespace, number, name, references, copies)
+    run(namespace, number, name, references, count, copies)
     return pack(*_result(number))
 
 
 def _result(number):
     """The result document of call ``number`` and the arrays it refers to."""
     outcome = _outcomes.pop(number)
-    result = {key: outcome[key] for key in ("status", "type", "builtin", "message")
-              if key in outcome}
+    result = {key: outcome[key] for key in ("status", "type", "builtin", "message", "events",
+                                            "where") if key in outcome}
     value = outcome["value"]
     out_arrays = []
     try:

@@ -26,10 +26,12 @@ starts and watches. What the worker does, in order:
    :class:`.calls.KernelFunction`, which sends the inputs to the kernel, calls the function there
    through the harness (:mod:`.kernel`) and reads back only the return value (JSON plus
    ``.npy`` data, never pickles). Small inputs travel inside one request and its reply; large
-   ones (the inputs of timing cases) through files, in three requests, so that only the call
-   itself is timed. Whatever the submission printed, patched or computed is never
+   ones through files, in three requests. A speed case asks for a counted call: the harness
+   counts the function's Python-level work in the kernel
+   (:mod:`kmeans_lessons.grading.workcount`). Whatever the submission printed, patched or computed is never
    read: a redefined ``check``, a patched NumPy or fake outputs in the file change nothing here.
-   Points come from the hidden cases only (:func:`hidden_score`).
+   Points come from :func:`kmeans_lessons.grading.scoring.case_points`, the rule ``check``
+   applies too: hidden cases earn them, a failed visible case costs like a failed hidden one.
 4. Kills every process the submission started: everything in its cgroup, and (without one)
    every descendant (:mod:`.processes`; the worker makes itself a *child subreaper*, Linux
    ``prctl``, so even a child that detached with ``setsid`` and a double fork is re-parented to
@@ -58,7 +60,6 @@ import sys
 import tempfile
 import threading
 import time
-import types
 from pathlib import Path
 
 import nbformat
@@ -68,7 +69,11 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from .. import workcount
+from ..hints import wrong_algorithm_keys
 from ..scoring import case_points
+from ..delegation import message as delegation_message
+from ..delegation import reference_functions
 from . import bwrap
 from . import kernel as harness
 from .calls import (HARNESS_NAME, MAX_RESULT_BYTES, PROBE_TIMEOUT, CallTimeoutError,
@@ -79,7 +84,7 @@ from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, Exerci
 from .processes import MemoryWatch, become_subreaper, kill_descendants
 from .static import analyse, detect_lesson
 
-__all__ = ["Submission", "run_job", "grade_one", "hidden_score", "main"]
+__all__ = ["Submission", "run_job", "grade_one", "main"]
 
 #: New kernels a submission may need (after deaths or hangs) before its remaining cells are
 #: skipped.
@@ -487,10 +492,24 @@ class Submission:
         self.baseline = min(min(times, default=0.0), MAX_BASELINE)
 
     def _install_harness(self):
+        # The work counter first: the harness's counted calls use it from its own namespace.
+        counter = Path(workcount.__file__).read_text(encoding="utf-8")
         source = Path(harness.__file__).read_text(encoding="utf-8")
+        # The last error's traceback (kept by sys and by IPython's traceback formatter) keeps
+        # its frames alive: after a memory bomb that is nearly all the memory allowed, which
+        # would leave none for the graded calls.
         code = (
+            f"import sys as _kl_sys, gc as _kl_gc\n"
+            f"_kl_sys.last_type = _kl_sys.last_value = _kl_sys.last_traceback = None\n"
+            f"try:\n"
+            f"    get_ipython().InteractiveTB.tb = None\n"
+            f"except Exception:\n"
+            f"    pass\n"
+            f"_kl_gc.collect()\n"
+            f"del _kl_sys, _kl_gc\n"
             f"import types as _kl_types\n"
             f"{HARNESS_NAME} = _kl_types.ModuleType({HARNESS_NAME!r})\n"
+            f"exec(compile({counter!r}, {HARNESS_NAME!r}, 'exec'), {HARNESS_NAME}.__dict__)\n"
             f"exec(compile({source!r}, {HARNESS_NAME!r}, 'exec'), {HARNESS_NAME}.__dict__)\n"
             f"del _kl_types\n"
         )
@@ -525,38 +544,15 @@ def _registry():
     return EXERCISES, grade_function
 
 
-def _reference_functions(exercise):
-    """Every function of the package that is the reference of ``exercise``.
-
-    The registry's ``reference`` may be a thin wrapper (e.g. one that fixes a dtype), while
-    students would call the public function of the same name (``kmeans_lessons.assign``), defined
-    in one of the package's topic modules. All of them count.
-    """
-    import kmeans_lessons
-
-    found = [getattr(exercise, "reference", None), vars(kmeans_lessons).get(exercise.name)]
-    for module_name, module in sorted(sys.modules.items()):
-        if (module_name.startswith("kmeans_lessons.")
-                and not module_name.startswith("kmeans_lessons.grading") and module is not None):
-            function = vars(module).get(exercise.name)
-            if getattr(function, "__module__", None) == module_name:
-                found.append(function)
-    unique = []
-    for function in found:
-        if isinstance(function, types.FunctionType) and all(function is not f for f in unique):
-            unique.append(function)
-    return unique
-
-
 def _reference_names(exercise):
     """Names under which the package offers the exercise's reference."""
-    return {exercise.name} | {f.__name__ for f in _reference_functions(exercise)}
+    return {exercise.name} | {f.__name__ for f in reference_functions(exercise)}
 
 
 def _reference_fingerprints(exercise):
     """Fingerprints of the code of the exercise's references, from this process's own imports
     (a kernel may have changed its copy of the package)."""
-    return {harness.code_fingerprint(f.__code__) for f in _reference_functions(exercise)}
+    return {harness.code_fingerprint(f.__code__) for f in reference_functions(exercise)}
 
 
 def authored_fingerprints(nb):
@@ -588,7 +584,7 @@ def authored_fingerprints(nb):
 def _reference_locations(exercise):
     """[(module, name, source file)] of the exercise's references, for the run-time tripwire."""
     return [(f.__module__, f.__name__, f.__code__.co_filename)
-            for f in _reference_functions(exercise)]
+            for f in reference_functions(exercise)]
 
 
 def _read_notebook(path):
@@ -679,9 +675,7 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
             kernel_died=isinstance(failure, KernelDiedError), calls=calls))
 
     if delegates:
-        return report(note=(f"{name} calls the package's reference implementation "
-                            f"(kmeans_lessons.{name}) instead of computing the answer itself: "
-                            f"0 points"))
+        return report(max_score=exercise.points, note=delegation_message(name))
     if submission.out_of_time():
         return report(note="not graded: the time budget ran out")
     if not submission.ensure_kernel():
@@ -706,29 +700,16 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
         return report(note=f"not graded: the grader failed ({type(error).__name__}: "
                            f"{str(error)[:200]})")
     if function.reference_called:  # the tripwire or the copy watch (kernel.py) saw it
-        return report(max_score=result.max_score,
-                      note=(f"{name} calls the package's reference implementation "
-                            f"(kmeans_lessons.{name}), or runs a copy of its code, instead of "
-                            f"computing the answer itself: 0 points"))
+        return report(max_score=result.max_score, note=delegation_message(name))
     failure = function.failure
     note = str(failure) if isinstance(failure, (CallTimeoutError, KernelDiedError)) else ""
-    return report(hidden_score(result), result.max_score, result.passed, result.pending,
-                  result.feedback, note, failure, function.calls)
-
-
-def hidden_score(result):
-    """Points earned on the hidden cases only (the one rule of :mod:`..scoring`).
-
-    ``grade_function`` also runs the fixed visible cases that ``check`` shows in the notebook;
-    a student could hard-code their answers, so they earn nothing here: the score is the
-    exercise's points times the share of *hidden* cases passed (drawn from the secret seed).
-    """
-    if result.pending:
-        return 0.0
-    if not any(getattr(case, "hidden", False) for case in result.cases):
-        return float(result.score)  # e.g. "not a function": no case ran
-    # unrounded: the batch grader rescales it to the registry's points and rounds once
-    return case_points(result.max_score, result.cases, hidden_only=True, rounded=False)
+    # The one scoring rule, as check applies it in the notebook (hidden cases earn, visible
+    # ones can only cost); unrounded: the batch grader rescales it to the registry's points
+    # and rounds once.
+    score = case_points(result.max_score, result.cases,
+                        wrong_algorithm=wrong_algorithm_keys(exercise), rounded=False)
+    return report(score, result.max_score, result.passed, result.pending, result.feedback, note,
+                  failure, function.calls)
 
 
 def main():

@@ -7,8 +7,9 @@ its checks:
 * visible cases: small fixed examples, the same for everyone, shown in the notebook's feedback;
 * hidden cases (``hidden=True``): randomised from ``seed`` and covering the edge cases -- k = 1,
   d = 1, duplicated points, ties, an empty cluster, integer input, data far from the origin --
-  and, where a Python loop over samples is the usual slip, a timing case on a large input that
-  runs last.
+  and, where a Python loop over samples is the usual slip, a speed case that runs last (it
+  counts the function's Python-level work at two sizes, see
+  :class:`kmeans_lessons.grading.cases.SpeedCase`).
 
 Random exercises (init_random, init_kmeans_pp, elbow_sweep) are checked by properties and by the
 rng contract instead of by equality with the reference. All randomness in a check comes from
@@ -17,13 +18,13 @@ rng contract instead of by equality with the reference. All randomness in a chec
 One module per lesson holds, for each of its exercises, the case builder, the comparator and the
 named mistakes (detector + hint text) side by side, ending with a tuple ``EXERCISES`` of its
 :class:`Exercise` entries. Helpers several lessons share, and the grader's independent
-yardsticks, are in ``_common.py``.
+simulator of mistaken k-means runs, are in ``_common.py``.
 
 Adding a lesson's exercises
 ---------------------------
 1. Write ``grading/exercises/<topic>.py`` after the pattern of ``distances.py``: per exercise
    ``_<name>_cases(seed, hidden)`` (visible cases, then hidden ones drawn from
-   ``_common.case_rng(seed, salt)`` with a salt no other exercise uses, a ``TimingCase`` last),
+   ``_common.case_rng(seed, salt)`` with a salt no other exercise uses, a ``SpeedCase`` last),
    a comparator ``(out, expected, case) -> problem or None`` (or one of ``_common``'s), the
    mistake detectors ``(out, case) -> bool`` (helpers in :mod:`..hints`: ``shows``, ``close``,
    ``as_numbers``), and ``NAME = Exercise(..., mistakes=(Mistake(key, hint, detector), ...))``;
@@ -49,7 +50,8 @@ class Exercise:
     reference : the reference solution; compare(out, expected, case) -> problem or None;
     build(seed, hidden) -> list of cases; mistakes : its usual mistakes
     (:class:`kmeans_lessons.grading.hints.Mistake`), tried in this order after the common ones
-    that come first (see :func:`kmeans_lessons.grading.hints.diagnose`).
+    that come first (see :func:`kmeans_lessons.grading.hints.diagnose`); a mistake marked
+    ``wrong_algorithm`` makes the exercise earn 0 (see :mod:`kmeans_lessons.grading.scoring`).
     """
 
     name: str
@@ -65,13 +67,15 @@ class Exercise:
 
     def cases(self, seed=0, hidden=True):
         """The checks for this exercise: the visible ones, then (if ``hidden``) the hidden ones
-        randomised from ``seed``, a timing case (if any) always last."""
+        randomised from ``seed``, a speed case (if any) always last."""
         return self.build(int(seed), bool(hidden))
 
 
 # The lesson modules build their Exercise entries from the class above, so they are imported
 # after it.
 from . import broadcasting, distances, elbow_curves, embeddings, mnist, old_faithful  # noqa: E402
+from . import colour_quantisation  # noqa: E402
+from . import beyond_one_machine  # noqa: E402
 
 #: The lessons with graded exercises, in curriculum order: one line per lesson module.
 LESSONS = (
@@ -81,6 +85,8 @@ LESSONS = (
     elbow_curves,   # 04_elbow_curves
     mnist,          # 05_mnist
     embeddings,     # 06_embeddings
+    colour_quantisation,  # 07_colour_quantisation
+    beyond_one_machine,  # 08_beyond_one_machine
 )
 
 EXERCISES = {exercise.name: exercise for lesson in LESSONS for exercise in lesson.EXERCISES}

@@ -1,9 +1,8 @@
-"""Helpers shared by the lesson modules, and the grader's independent yardsticks.
+"""Helpers shared by the lesson modules, and the grader's independent simulator.
 
 * the randomness and data of the cases (every random number of a check comes from its seed);
 * comparators and inputs that exercises of more than one lesson use;
-* the yardsticks: plain vectorised solutions that timing cases measure students against, and
-  a simulator of k-means runs that make one mistake each, for the kmeans detectors.
+* a simulator of k-means runs that make one mistake each, for the kmeans detectors.
 """
 
 import numpy as np
@@ -76,9 +75,10 @@ def distance_inputs(seed):
     ]
 
 
-def distance_timing_input(seed):
+def distance_speed_input(seed):
+    """The smaller input of a speed case (its larger one is the same data ten times)."""
     rng = case_rng(seed, 5)
-    return blobs(rng, 40_000, 2, 4), rng.normal(scale=4, size=(4, 2))
+    return blobs(rng, 400, 2, 4), rng.normal(scale=4, size=(4, 2))
 
 
 def tie_inputs():
@@ -88,53 +88,10 @@ def tie_inputs():
     return X, C
 
 
-# --- yardsticks: plain solutions for the timing cases ----------------------------------------
-# The yardsticks here and the simulator below are deliberately separate from the reference
-# library (kmeans_lessons.distances, algorithm, ...), written again the plain way the notebooks
-# teach: the grader measures students against them and rebuilds mistaken runs with them, so a
-# bug in the reference cannot hide itself behind a yardstick that shares it. Timing cases also
-# stay fair however much faster the library's tuned code becomes.
-
-
-def plain_sq_dists(X, C):
-    X, C = np.asarray(X, dtype=float), np.asarray(C, dtype=float)
-    D = (X ** 2).sum(axis=1)[:, np.newaxis] + (C ** 2).sum(axis=1)[np.newaxis, :] - 2 * X @ C.T
-    return np.maximum(D, 0)
-
-
-def plain_assign(X, C):
-    return plain_sq_dists(X, C).argmin(axis=1)
-
-
-def plain_inertia(X, C):
-    return float(plain_sq_dists(X, C).min(axis=1).sum())
-
-
-def plain_update(X, labels, centers):
-    X = np.asarray(X, dtype=float)
-    k = len(centers)
-    counts = np.bincount(labels, minlength=k)
-    sums = np.stack([np.bincount(labels, weights=X[:, j], minlength=k)
-                     for j in range(X.shape[1])], axis=1)
-    new = np.array(centers, dtype=float)
-    members = counts > 0
-    new[members] = sums[members] / counts[members, np.newaxis]
-    return new
-
-
-def plain_kmeans(X, init_centers, max_iter=100, tol=1e-4):
-    X = np.asarray(X, dtype=float)
-    centers = np.array(init_centers, dtype=float)
-    D = plain_sq_dists(X, centers)
-    labels, losses = D.argmin(axis=1), [D.min(axis=1).sum()]
-    for _ in range(max_iter):
-        centers = plain_update(X, labels, centers)
-        D = plain_sq_dists(X, centers)
-        labels = D.argmin(axis=1)
-        losses.append(D.min(axis=1).sum())
-        if losses[-1] == 0 or (losses[-2] - losses[-1]) / losses[-1] <= tol:
-            break
-    return centers, labels, losses
+# The simulator below is deliberately separate from the reference library
+# (kmeans_lessons.distances, algorithm, ...), written again the plain way the notebooks teach:
+# the grader rebuilds mistaken runs with it, so a bug in the reference cannot hide itself behind
+# a simulator that shares it.
 
 
 # --- for the detectors: distances by direct differences, and the mistaken-run simulator

@@ -7,7 +7,7 @@ registry entry (comparator, points and the mistakes with their hints), in that o
 import numpy as np
 
 from ... import broadcasting
-from ..cases import OutputCase, TimingCase
+from ..cases import OutputCase, SpeedCase
 from ..hints import Mistake, as_numbers, broadcast_error, case_args, close, shows
 from . import Exercise
 from ._common import case_rng, close_array, same_array
@@ -35,8 +35,8 @@ def _difference_table_cases(seed, hidden):
                        hidden=True),
             OutputCase("values far from 0", (1e6 + rng.normal(size=5), 1e6 + rng.normal(size=3)),
                        hidden=True),
-            TimingCase("speed on a (100000,), b (8,)",
-                       (rng.normal(size=100_000), rng.normal(size=8))),
+            SpeedCase("speed: a (400,), b (8,), then a ten times as long",
+                      (rng.normal(size=400), rng.normal(size=8))),
         ]
     return cases
 
@@ -99,7 +99,8 @@ def _row_sums_outer_cases(seed, hidden):
             OutputCase("integer input", (rng.integers(-5, 6, size=(5, 2)),), hidden=True),
             OutputCase("one row (n = 1)", (rng.normal(size=(1, 3)),), hidden=True),
             OutputCase("values far from 0", (1e3 + rng.normal(size=(4, 2)),), hidden=True),
-            TimingCase("speed on A (800, 10)", (rng.normal(size=(800, 10)),)),
+            SpeedCase("speed: A (40, 10), then ten times the rows", (rng.normal(size=(40, 10)),),
+                      unit="table entry", size=lambda args: len(args[0]) ** 2),
         ]
     return cases
 
@@ -183,19 +184,18 @@ def _pick_per_row_cases(seed, hidden):
                        hidden=True),
             OutputCase("the same index in every row",
                        (rng.normal(size=(5, 3)), np.full(5, 1)), hidden=True),
-            # picking one number per row costs NumPy a few nanoseconds and a Python loop a
-            # few hundred, so the margin is narrower here than elsewhere
-            TimingCase("speed on X (200000, 3)",
-                       (rng.normal(size=(200_000, 3)), rng.integers(3, size=200_000)),
-                       factor=10),
+            SpeedCase("speed: X (400, 3), then ten times the rows",
+                      (rng.normal(size=(400, 3)), rng.integers(3, size=400)),
+                      sample_args=(0, 1)),
         ]
     return cases
 
 
 def _pick_table(out, case):
     X, idx = case_args(case)
-    return np.shape(out) == (X.shape[0], X.shape[0]) and close(np.diagonal(as_numbers(out)),
-                                                                case.expected)
+    # with one row, (1, 1) is as much a column as a table: the column hint explains it
+    return X.shape[0] > 1 and np.shape(out) == (X.shape[0], X.shape[0]) and close(
+        np.diagonal(as_numbers(out)), case.expected)
 
 
 def _pick_column(out, case):
@@ -252,4 +252,114 @@ PICK_PER_ROW = Exercise(
 )
 
 
-EXERCISES = (DIFFERENCE_TABLE, ROW_SUMS_OUTER, PICK_PER_ROW)
+# --- scale_each_image(images): the transfer exercise (a shape bug in three dimensions) -------
+
+
+def _scale_cases(seed, hidden):
+    cases = [
+        OutputCase("two 2 x 2 images, one all black",
+                   (np.array([[[0.0, 2], [1, 4]], [[0, 0], [0, 0]]]),)),
+        OutputCase("as many images as columns: (3, 2, 3)",
+                   (np.arange(1.0, 19.0).reshape(3, 2, 3),)),
+    ]
+    if hidden:
+        rng = case_rng(seed, 141)
+        with_black = rng.uniform(0, 1, size=(4, 3, 5))
+        with_black[1] = 0
+        cases += [
+            OutputCase("random batch (5, 4, 3)", (rng.uniform(0, 1, size=(5, 4, 3)),),
+                       hidden=True),
+            OutputCase("integer pixels (4, 3, 5)", (rng.integers(0, 256, size=(4, 3, 5)),),
+                       hidden=True),
+            OutputCase("as many images as rows: (4, 4, 2)", (rng.uniform(0, 9, size=(4, 4, 2)),),
+                       hidden=True),
+            OutputCase("square batch (3, 3, 3)", (rng.uniform(0, 9, size=(3, 3, 3)),),
+                       hidden=True),
+            OutputCase("an all-black image in the batch", (with_black,), hidden=True),
+            OutputCase("one image (1, 4, 4)", (rng.uniform(0, 5, size=(1, 4, 4)),), hidden=True),
+            OutputCase("images of one pixel (6, 1, 1)", (rng.uniform(0.5, 2, size=(6, 1, 1)),),
+                       hidden=True),
+            OutputCase("large values", (1e6 * rng.uniform(0, 1, size=(3, 5, 4)),), hidden=True),
+        ]
+    return cases
+
+
+def _scale_by(case, maxima):
+    """images / maxima with 0 / 0 left as it comes out (NaN), for comparing with variants."""
+    with np.errstate(all="ignore"):
+        return as_numbers(case.args[0]) / maxima
+
+
+def _scale_global(out, case):
+    images = as_numbers(case.args[0])
+    return shows(out, _scale_by(case, images.max()), case)
+
+
+def _scale_per_pixel(out, case):
+    images = as_numbers(case.args[0])
+    return shows(out, _scale_by(case, images.max(axis=0)), case)
+
+
+def _scale_per_line(out, case):
+    images = as_numbers(case.args[0])
+    return any(shows(out, _scale_by(case, images.max(axis=a, keepdims=True)), case)
+               for a in (1, 2))
+
+
+def _scale_misaligned(out, case):
+    """One maximum per image, broadcast against the columns (n == w) or the rows (n == h)."""
+    images = as_numbers(case.args[0])
+    n, h, w = images.shape
+    maxima = images.max(axis=(1, 2))
+    variants = []
+    if n == w:
+        variants.append(_scale_by(case, maxima))
+    if n == h:
+        variants.append(_scale_by(case, maxima[:, np.newaxis]))
+    return any(shows(out, v, case) for v in variants)
+
+
+def _scale_black_nan(out, case):
+    images = as_numbers(case.args[0])
+    black = ~images.reshape(len(images), -1).any(axis=1)
+    values = as_numbers(out)
+    return (bool(black.any()) and values.shape == images.shape
+            and bool(np.isnan(values[black]).all())
+            and close(values[~black], np.asarray(case.expected)[~black]))
+
+
+SCALE_EACH_IMAGE = Exercise(
+    name="scale_each_image",
+    notebook="01_broadcasting",
+    points=10,
+    signature="scale_each_image(images)",
+    summary="(n, h, w) every image divided by its own brightest pixel",
+    params=("images",),
+    reference=broadcasting.scale_each_image,
+    compare=close_array,
+    build=_scale_cases,
+    mistakes=(
+        Mistake("global_max",
+                "Every image was divided by the brightest pixel of the whole batch. Each image "
+                "needs its own maximum: one number per image.", _scale_global),
+        Mistake("max_over_images",
+                "You took the maximum over the images, one per pixel position. Each image needs "
+                "the maximum over its own rows and columns together.", _scale_per_pixel),
+        Mistake("max_per_line",
+                "Each row (or column) of every image was scaled by its own maximum. The maximum "
+                "is taken over the whole image, rows and columns together.", _scale_per_line),
+        Mistake("maxima_misaligned",
+                "The maxima, one per image, were lined up with the wrong axis of the batch: "
+                "broadcasting pairs shapes from the right, so n numbers meet the last axis "
+                "first (and only run without an error when its length happens to be n). Give "
+                "the maxima a shape that puts their n along the first axis, with length 1 on "
+                "the other two.", _scale_misaligned, broadcast_error),
+        Mistake("black_image_nan",
+                "An all-black image became NaN (0 / 0): its maximum is 0, so there is nothing to "
+                "scale. Leave it as zeros.", _scale_black_nan),
+    ),
+)
+
+
+
+EXERCISES = (DIFFERENCE_TABLE, ROW_SUMS_OUTER, PICK_PER_ROW, SCALE_EACH_IMAGE)

@@ -1,4 +1,4 @@
-"""Lesson 04, elbow curves: elbow_sweep.
+"""Lesson 04, elbow curves: elbow_sweep, calinski_harabasz.
 
 Its cases, its comparator, the detectors of its usual mistakes and its registry entry. A sweep
 is random, so the cases compare within a tolerance and a probe checks the seed contract; the
@@ -9,9 +9,9 @@ import numpy as np
 
 from ... import selection
 from ..cases import OutputCase, ProbeCase, compare_array
-from ..hints import Mistake, as_numbers
+from ..hints import Mistake, as_numbers, shows
 from . import Exercise
-from ._common import case_rng
+from ._common import case_rng, same_number
 
 
 # --- elbow_sweep(X_train, X_val, ks, n_init=5, seed=0) ---------------------------------------
@@ -43,6 +43,55 @@ def _elbow_reproducible(X_train, X_val, ks):
     return check
 
 
+def _leak_data(rng, n_train=40, n_val=20):
+    """Four groups at the corners of a 10 x 9 rectangle, and validation samples halfway along
+    its long sides. For k = 2 the best training split is left | right; top | bottom is a worse
+    fixed point that about one start in five ends in -- and it fits the validation samples far
+    better. So a sweep that keeps the run with the lowest *validation* loss shows it: a higher
+    training loss and a lower validation loss than the right answer."""
+    corners = np.array([[0.0, 0], [0, 9], [10, 0], [10, 9]])
+    X_train = corners[np.arange(n_train) % 4] + rng.normal(scale=0.3, size=(n_train, 2))
+    middles = np.array([[5.0, 0], [5, 9]])
+    X_val = middles[np.arange(n_val) % 2] + rng.normal(scale=0.3, size=(n_val, 2))
+    return X_train, X_val
+
+
+def _elbow_one_generator(X_train, X_val):
+    """The runs for k = 6, 7, 8 of a sweep over [6, 7, 8] and of one over [5, 6, 7, 8] with the
+    same seed: one generator for the whole sweep has drawn other starts by then, a generator
+    made afresh for every k draws the same ones (equal losses at all three k)."""
+    def check(call, case):
+        first = call(X_train, X_val, [6, 7, 8], 1, 3)
+        second = call(X_train, X_val, [5, 6, 7, 8], 1, 3)
+        try:
+            same = np.array_equal(np.asarray(first[0]), np.asarray(second[0])[1:])
+        except Exception:
+            return None  # the output itself is judged by the other cases
+        if same:
+            return ("a sweep over ks = [6, 7, 8] and one over [5, 6, 7, 8] with the same seed "
+                    "gave the same losses for k = 6, 7 and 8", "generator_per_k")
+        return None
+    return check
+
+
+def _elbow_uses_n_init(X_train, X_val, seeds=16):
+    """With one start per k about one seed in five ends in the worse split of the rectangle;
+    with 10 starts almost none does. A sweep that ignores n_init gives the same for both."""
+    def check(call, case):
+        try:
+            one = [float(np.asarray(call(X_train, X_val, [2], 1, s)[0])[0])
+                   for s in range(seeds)]
+            many = [float(np.asarray(call(X_train, X_val, [2], 10, s)[0])[0])
+                    for s in range(seeds)]
+        except (TypeError, ValueError, IndexError):
+            return None  # the output itself is judged by the other cases
+        if one == many and max(one) > 1.1 * min(one):
+            return (f"over {seeds} seeds, n_init = 10 gave exactly the losses of n_init = 1, "
+                    f"bad starts included", "ignores_n_init")
+        return None
+    return check
+
+
 def _elbow_cases(seed, hidden):
     rng = case_rng(0, 11)
     X = rng.normal(size=(12, 2))
@@ -50,6 +99,8 @@ def _elbow_cases(seed, hidden):
         OutputCase("ks = [1]: the centre is the mean", (X[:8], X[8:], [1])),
         OutputCase("ks = [1, 2, 4] on four clear groups",
                    (_elbow_data(rng, 80), _elbow_data(rng, 40), [1, 2, 4])),
+        OutputCase("runs chosen by training loss, n_init = 20",
+                   (*_leak_data(rng), [2]), {"n_init": 20, "seed": 1}),
     ]
     if hidden:
         rng = case_rng(seed, 12)
@@ -69,6 +120,13 @@ def _elbow_cases(seed, hidden):
             ProbeCase("the same seed gives the same losses",
                       _elbow_reproducible(rng.random((120, 2)), rng.random((40, 2)), [5, 8]),
                       hidden=True),
+            OutputCase("runs chosen by training loss, another rectangle",
+                       (*_leak_data(rng, 60, 30), [1, 2]), {"n_init": 20, "seed": 2},
+                       hidden=True),
+            ProbeCase("one generator for the whole sweep",
+                      _elbow_one_generator(rng.random((120, 2)), rng.random((40, 2))),
+                      hidden=True),
+            ProbeCase("n_init starts per k", _elbow_uses_n_init(*_leak_data(rng)), hidden=True),
         ]
     return cases
 
@@ -153,6 +211,25 @@ def _elbow_swapped(out, case):
             and np.allclose(train[ones], d_val.mean()) and np.allclose(val[ones], d_train.mean()))
 
 
+def _elbow_wrong_n(out, case):
+    """Divided by the other set's number of samples (train by n_val, or val by n_train)."""
+    n_train, n_val = np.shape(case.args[0])[0], np.shape(case.args[1])[0]
+    if n_train == n_val:
+        return False
+    return _elbow_shows(out, case, lambda t, v, r: [t.sum() / n_val],
+                        lambda t, v, r: [v.sum() / n_train])
+
+
+def _elbow_chosen_on_validation(out, case):
+    """For some k the training loss is worse and the validation loss better than the sweep's
+    that keeps the run with the lowest training loss: runs were chosen on validation data."""
+    train, val = _elbow_out(out)
+    want_train, want_val = (np.asarray(v, dtype=float) for v in case.expected)
+    if train.shape != want_train.shape or val.shape != want_val.shape:
+        return False
+    return bool(np.any((train > want_train * 1.01 + 1e-12) & (val < want_val * 0.99)))
+
+
 def _elbow_sqrt(out, case):
     return _elbow_shows(out, case, lambda t, v, r: [np.sqrt(t).mean()],
                         lambda t, v, r: [np.sqrt(v).mean()])
@@ -181,6 +258,23 @@ ELBOW_SWEEP = Exercise(
                 "use the centres learned on X_train.", _elbow_refit),
         Mistake("train_val_swapped",
                 "The training and validation losses are swapped.", _elbow_swapped),
+        Mistake("wrong_n",
+                "A loss was divided by the other set's number of samples: the training loss is "
+                "J on X_train divided by len(X_train), the validation loss J on X_val divided "
+                "by len(X_val).", _elbow_wrong_n),
+        Mistake("chosen_on_validation",
+                "For some k your training loss is higher and your validation loss lower than "
+                "the best run's: the run was chosen by its validation loss. That is the leak "
+                "the notebook warns about -- choose the run by its training loss, then only "
+                "measure it on X_val.", _elbow_chosen_on_validation),
+        Mistake("generator_per_k",
+                "Every k got a fresh generator made from the same seed, so the sweep repeats "
+                "the same random starts for each k: make one generator from `seed` before the "
+                "loop over ks and draw every start from it."),
+        Mistake("ignores_n_init",
+                "n_init did not change anything: a sweep with n_init = 10 gave exactly what "
+                "n_init = 1 gave, bad starts included. Run k-means n_init times per k and keep "
+                "the run with the lowest training loss."),
         Mistake("square_rooted",
                 "The losses are mean distances, not mean squared distances.", _elbow_sqrt),
         Mistake("ignores_seed",
@@ -190,4 +284,124 @@ ELBOW_SWEEP = Exercise(
 )
 
 
-EXERCISES = (ELBOW_SWEEP,)
+# --- calinski_harabasz(X, labels) ------------------------------------------------------------
+# The transfer exercise of lesson 04: a criterion for k that the student implements from its
+# definition. The detectors rebuild each mistaken formula from the case's inputs.
+
+
+def _calinski_cases(seed, hidden):
+    cases = [
+        OutputCase("clusters {0, 2} and {10, 12} on a line: score 50",
+                   (np.array([[0.0], [2.0], [10.0], [12.0]]), np.array([0, 0, 1, 1]))),
+        OutputCase("three clusters in the plane",
+                   (np.array([[0.0, 0], [1, 0], [0, 1], [5, 5], [6, 5], [9, 0], [9, 1], [8, 0]]),
+                    np.array([0, 0, 0, 1, 1, 2, 2, 2]))),
+    ]
+    if hidden:
+        rng = case_rng(seed, 74)
+        groups = rng.integers(4, size=60)
+        X = rng.normal(scale=4, size=(4, 3))[groups] + rng.normal(size=(60, 3))
+        pair = rng.normal(size=(6, 2))
+        cases += [
+            OutputCase("four groups, labels 0..3", (X, groups), hidden=True),
+            OutputCase("labels -2, 5, 9 and 40 (not 0..k-1)",
+                       (X, np.array([-2, 5, 9, 40])[groups]), hidden=True),
+            OutputCase("one feature (d = 1)", (X[:, :1], groups), hidden=True),
+            OutputCase("integer input", (np.round(X).astype(int), groups), hidden=True),
+            OutputCase("a cluster of one sample",
+                       (X, np.where(np.arange(60) == 7, 9, groups)), hidden=True),
+            OutputCase("k = n - 1: every sample alone but two",
+                       (pair, np.array([0, 0, 1, 2, 3, 4])), hidden=True),
+            OutputCase("data far from the origin", (X + 1e4, groups), hidden=True),
+        ]
+    return cases
+
+
+def _calinski_parts(case):
+    """(n, k, within, between, between without the sizes, total scatter) of the case."""
+    X, labels = np.asarray(case.args[0], dtype=float), np.asarray(case.args[1])
+    clusters, index = np.unique(labels, return_inverse=True)
+    index = index.ravel()
+    n, k = len(X), len(clusters)
+    means = np.array([X[index == j].mean(axis=0) for j in range(k)])
+    sizes = np.bincount(index, minlength=k)
+    spread = ((means - X.mean(axis=0)) ** 2).sum(axis=1)
+    within = ((X - means[index]) ** 2).sum()
+    total = ((X - X.mean(axis=0)) ** 2).sum()
+    return n, k, within, (sizes * spread).sum(), spread.sum(), total
+
+
+def _calinski_no_dof(out, case):
+    n, k, within, between, _, _ = _calinski_parts(case)
+    return shows(out, between / within, case)
+
+
+def _calinski_dof_swapped(out, case):
+    n, k, within, between, _, _ = _calinski_parts(case)
+    return shows(out, (between / (n - k)) / (within / (k - 1)), case)
+
+
+def _calinski_inverted(out, case):
+    return shows(out, 1 / float(case.expected), case)
+
+
+def _calinski_unweighted(out, case):
+    n, k, within, _, unweighted, _ = _calinski_parts(case)
+    return shows(out, (unweighted / (k - 1)) / (within / (n - k)), case)
+
+
+def _calinski_total(out, case):
+    n, k, within, _, _, total = _calinski_parts(case)
+    return shows(out, (total / (k - 1)) / (within / (n - k)), case)
+
+
+def _gappy_labels(case):
+    labels = np.asarray(case.args[1])
+    return not np.array_equal(np.unique(labels), np.arange(labels.max() + 1))
+
+
+def _calinski_label_values(out, case):
+    return _gappy_labels(case) and bool(np.isnan(as_numbers(out)).any())
+
+
+def _calinski_label_values_error(exc, case):
+    return _gappy_labels(case) and isinstance(exc, (IndexError, ValueError, ZeroDivisionError))
+
+
+CALINSKI_HARABASZ = Exercise(
+    name="calinski_harabasz",
+    notebook="04_elbow_curves",
+    points=5,
+    signature="calinski_harabasz(X, labels)",
+    summary="(between-cluster spread / (k - 1)) / (within-cluster spread / (n - k))",
+    params=("X", "labels"),
+    reference=selection.calinski_harabasz,
+    compare=same_number,
+    build=_calinski_cases,
+    mistakes=(
+        Mistake("no_degrees_of_freedom",
+                "That is B / W without the divisions by k - 1 and n - k: without them the "
+                "score grows with every extra cluster.", _calinski_no_dof),
+        Mistake("degrees_of_freedom_swapped",
+                "The two divisions are swapped: the spread between clusters is divided by "
+                "k - 1, the spread within by n - k.", _calinski_dof_swapped),
+        Mistake("inverted",
+                "The score is upside down: the spread between clusters goes on top, the spread "
+                "within below.", _calinski_inverted),
+        Mistake("unweighted_between",
+                "Every cluster mean counts once in your B; it should count once per member, "
+                "so that a big cluster far from the overall mean weighs more.",
+                _calinski_unweighted),
+        Mistake("between_from_samples",
+                "Your B measures every sample's distance to the overall mean (the total "
+                "spread); B uses the cluster means instead, each counted once per member.",
+                _calinski_total),
+        Mistake("label_values",
+                "The labels were used as row numbers, but they can be any integers (e.g. -2, 5, "
+                "9, 40): number the distinct labels 0..k-1 first.",
+                _calinski_label_values, _calinski_label_values_error),
+    ),
+)
+
+
+EXERCISES = (ELBOW_SWEEP, CALINSKI_HARABASZ)

@@ -7,7 +7,7 @@ registry entry (points and the mistakes with their hints).
 import numpy as np
 
 from ... import distances, spherical
-from ..cases import OutputCase, TimingCase, as_array_or_problem
+from ..cases import OutputCase, SpeedCase, as_array_or_problem
 from ..hints import Mistake, as_numbers, broadcast_error, close, shows
 from . import Exercise
 from ._common import blobs, case_rng, close_array
@@ -32,7 +32,7 @@ def _normalize_cases(seed, hidden):
             OutputCase("a row of zeros", (with_zero,), hidden=True),
             OutputCase("large values", (1e6 * rng.normal(size=(4, 3)),), hidden=True),
             OutputCase("one sample (n = 1)", (rng.normal(size=(1, 5)),), hidden=True),
-            TimingCase("speed on X (40000, 8)", (rng.normal(size=(40_000, 8)),)),
+            SpeedCase("speed: X (400, 8), then ten times the rows", (rng.normal(size=(400, 8)),)),
         ]
     return cases
 
@@ -136,14 +136,14 @@ def _central_cases(seed, hidden):
                        hidden=True),
             OutputCase("integer input", (np.round(Xb).astype(int), np.round(C).astype(int),
                                          labels, 2), hidden=True),
-            TimingCase("speed on X (40000, 8), k = 3", _central_timing_input(rng),
-                       factor=25),
+            SpeedCase("speed: X (400, 8), k = 3, then ten times the samples",
+                      _central_speed_input(rng), sample_args=(0, 2)),
         ]
     return cases
 
 
-def _central_timing_input(rng):
-    X = rng.normal(size=(40_000, 8))
+def _central_speed_input(rng):
+    X = rng.normal(size=(400, 8))
     C = rng.normal(size=(3, 8))
     return X, C, distances.assign(X, C), 3
 
@@ -278,4 +278,139 @@ CENTRAL_MEMBERS = Exercise(
 )
 
 
-EXERCISES = (NORMALIZE_ROWS, CENTRAL_MEMBERS)
+# --- assignment_margin(X, centers): the transfer exercise (how sure is each assignment?) ------
+
+
+def _margin_cases(seed, hidden):
+    cases = [
+        OutputCase("X = [[3, 0], [0, -1]], three centres",
+                   (np.array([[3.0, 0], [0, -1]]), np.array([[2.0, 0], [0, 5], [1, 1]]))),
+        OutputCase("halfway between two centres, and a row of zeros",
+                   (np.array([[1.0, 1], [0, 0], [2, 1]]), np.array([[1.0, 0], [0, 1]]))),
+    ]
+    if hidden:
+        rng = case_rng(seed, 146)
+        Xb = blobs(rng, 30, 5, 4)
+        C = rng.normal(size=(4, 5)) * np.array([[0.3], [1.0], [5.0], [2.0]])  # mixed lengths
+        with_zero = Xb[:8].copy()
+        with_zero[3] = 0
+        twins = np.concatenate([C[:2], C[:1] * 3.0])  # two centres in the same direction
+        cases += [
+            OutputCase("random blobs (30, 5), centres of different lengths", (Xb, C),
+                       hidden=True),
+            OutputCase("two centres (k = 2)", (Xb, C[:2]), hidden=True),
+            OutputCase("a row of zeros among the samples", (with_zero, C), hidden=True),
+            OutputCase("two centres with the same direction", (Xb, twins), hidden=True),
+            OutputCase("integer input", (rng.integers(-5, 6, size=(10, 3)),
+                                         rng.integers(1, 6, size=(3, 3))), hidden=True),
+            OutputCase("one feature (d = 1)", (rng.normal(size=(6, 1)), np.array([[2.0], [-0.5]])),
+                       hidden=True),
+            OutputCase("samples far from the origin", (1e4 * rng.normal(size=(7, 3)),
+                                                       rng.normal(size=(3, 3))), hidden=True),
+            SpeedCase("speed: X (400, 8), k = 4, then ten times the samples",
+                      (rng.normal(size=(400, 8)), rng.normal(size=(4, 8)))),
+        ]
+    return cases
+
+
+def _unit(A):
+    A = as_numbers(A)
+    lengths = np.sqrt((A ** 2).sum(axis=1, keepdims=True))
+    with np.errstate(all="ignore"):
+        return np.where(lengths > 0, A / np.where(lengths > 0, lengths, 1), 0.0)
+
+
+def _top_two(scores, largest=True):
+    ordered = np.sort(scores, axis=1)
+    return (ordered[:, -1], ordered[:, -2]) if largest else (ordered[:, 0], ordered[:, 1])
+
+
+def _margin_not_normalised(out, case):
+    X, C = as_numbers(case.args[0]), as_numbers(case.args[1])
+    variants = []
+    for left, right in ((X, _unit(C)), (_unit(X), C), (X, C)):
+        best, second = _top_two(left @ right.T)
+        variants.append(best - second)
+    return any(shows(out, v, case) for v in variants)
+
+
+def _margin_reversed(out, case):
+    return shows(out, -np.asarray(case.expected, dtype=float), case)
+
+
+def _margin_worst(out, case):
+    cosines = _unit(case.args[0]) @ _unit(case.args[1]).T
+    return shows(out, cosines.max(axis=1) - cosines.min(axis=1), case)
+
+
+def _margin_best_only(out, case):
+    cosines = _unit(case.args[0]) @ _unit(case.args[1]).T
+    return shows(out, cosines.max(axis=1), case)
+
+
+def _margin_in_distances(out, case):
+    X, C = as_numbers(case.args[0]), as_numbers(case.args[1])
+    D = ((X[:, np.newaxis, :] - C[np.newaxis, :, :]) ** 2).sum(axis=2)
+    U, V = _unit(X), _unit(C)
+    D_unit = ((U[:, np.newaxis, :] - V[np.newaxis, :, :]) ** 2).sum(axis=2)
+    variants = []
+    for table in (D, D_unit):
+        nearest, second = _top_two(table, largest=False)
+        variants.append(second - nearest)
+    return any(shows(out, v, case) for v in variants)
+
+
+def _margin_wrong_axis(out, case):
+    cosines = _unit(case.args[0]) @ _unit(case.args[1]).T
+    ordered = np.sort(cosines, axis=0)
+    return shows(out, ordered[-1] - ordered[-2], case) or (
+        np.shape(out) == (cosines.shape[1],) and cosines.shape[0] != cosines.shape[1])
+
+
+def _margin_zero_nan(out, case):
+    X = as_numbers(case.args[0])
+    zero = ~X.any(axis=1)
+    values = as_numbers(out)
+    return (bool(zero.any()) and values.shape == zero.shape and bool(np.isnan(values[zero]).all())
+            and close(values[~zero], np.asarray(case.expected)[~zero]))
+
+
+ASSIGNMENT_MARGIN = Exercise(
+    name="assignment_margin",
+    notebook="06_embeddings",
+    points=10,
+    signature="assignment_margin(X, centers)",
+    summary="(n,) best minus second-best cosine between each sample and the centres",
+    params=("X", "centers"),
+    reference=spherical.assignment_margin,
+    compare=close_array,
+    build=_margin_cases,
+    mistakes=(
+        Mistake("not_normalised",
+                "These are differences of dot products, not of cosines: a cosine divides by the "
+                "lengths of both vectors, so give the samples and the centres length 1 first.",
+                _margin_not_normalised),
+        Mistake("reversed",
+                "Your margins are negative: the best cosine minus the second best, not the "
+                "other way round.", _margin_reversed),
+        Mistake("best_minus_worst",
+                "You subtracted the smallest cosine; the margin compares the best centre with "
+                "the runner-up, the second largest cosine.", _margin_worst),
+        Mistake("best_only",
+                "That is the cosine with the best centre; the margin is how much it beats the "
+                "second best.", _margin_best_only),
+        Mistake("distance_margin",
+                "That margin is measured in squared distances; this exercise measures it in "
+                "cosines, so that only directions count.", _margin_in_distances),
+        Mistake("wrong_axis",
+                "You sorted along the wrong axis: for every sample, compare its cosines with the "
+                "k centres, giving one margin per sample.", _margin_wrong_axis),
+        Mistake("zero_row_nan",
+                "A row of zeros became NaN (0 / 0 when normalising). It has no direction: its "
+                "cosines are all 0, and so is its margin.", _margin_zero_nan),
+    ),
+)
+
+
+
+EXERCISES = (NORMALIZE_ROWS, CENTRAL_MEMBERS, ASSIGNMENT_MARGIN)

@@ -1,4 +1,4 @@
-"""Lesson 05, MNIST: contingency_matrix, purity, majority_labels.
+"""Lesson 05, MNIST: contingency_matrix, purity, majority_labels, accuracy_by_k.
 
 For each exercise: its cases, its comparator, the detectors of its usual mistakes, and its
 registry entry (points and the mistakes with their hints).
@@ -7,6 +7,7 @@ registry entry (points and the mistakes with their hints).
 import numpy as np
 
 from ... import classify, metrics
+from ...algorithm import KMeans
 from ..cases import OutputCase, compare_array
 from ..hints import Mistake, as_numbers, close, shows
 from . import Exercise
@@ -39,7 +40,19 @@ def _contingency_cases(seed, hidden):
 
 
 def _compare_counts(out, expected, case):
-    return compare_array(out, expected, rtol=0, atol=0)
+    problem = compare_array(out, expected, rtol=0, atol=0)
+    if problem is None and np.asarray(out).dtype.kind not in "iu":
+        return f"holds dtype {np.asarray(out).dtype}; counts are whole numbers (an integer array)"
+    return problem
+
+
+def _contingency_float(out, case):
+    return np.asarray(out).dtype.kind == "f" and close(out, case.expected)
+
+
+def _contingency_once_per_pair(out, case):
+    expected = np.asarray(case.expected)
+    return shows(out, (expected > 0).astype(int), case)
 
 
 def _contingency_transposed(out, case):
@@ -71,6 +84,16 @@ CONTINGENCY_MATRIX = Exercise(
     compare=_compare_counts,
     build=_contingency_cases,
     mistakes=(
+        Mistake("float_counts",
+                "The counts are right but stored as floats: a contingency table counts samples, "
+                "so make it an integer array (for example np.zeros(..., dtype=int)).",
+                _contingency_float),
+        Mistake("fancy_index_add",
+                "Every (class, cluster) pair was counted at most once: `table[rows, cols] += 1` "
+                "adds 1 once per distinct index pair, however often the pair repeats -- the "
+                "notebook's warning. Use an operation that accumulates over repeated indices "
+                "(NumPy has one for exactly this), or count the pairs another way.",
+                _contingency_once_per_pair),
         Mistake("transposed",
                 "The table is transposed: rows are the true classes, columns the clusters.",
                 _contingency_transposed),
@@ -253,6 +276,13 @@ def _majority_ties(out, case):
     return True
 
 
+def _majority_positions(out, case):
+    """Positions in the sorted list of classes instead of the class labels themselves."""
+    cluster_labels, y_true, k = _majority_inputs(case)
+    positions = np.searchsorted(np.unique(y_true), np.asarray(case.expected))
+    return shows(out, positions, case)
+
+
 def _majority_per_sample(out, case):
     cluster_labels, y_true, k = _majority_inputs(case)
     return np.shape(out) == cluster_labels.shape and close(
@@ -270,6 +300,10 @@ MAJORITY_LABELS = Exercise(
     compare=same_labels,
     build=_majority_cases,
     mistakes=(
+        Mistake("positions_not_labels",
+                "You returned positions in the list of classes (what argmax over a row of the "
+                "table gives), not the classes themselves: map each position back to its label "
+                "with the sorted list of classes.", _majority_positions),
         Mistake("wrong_axis",
                 "You found the most common cluster of each label; the exercise wants the most "
                 "common label in each cluster.", _majority_wrong_axis),
@@ -289,4 +323,164 @@ MAJORITY_LABELS = Exercise(
 )
 
 
-EXERCISES = (CONTINGENCY_MATRIX, PURITY, MAJORITY_LABELS)
+# --- accuracy_by_k(X_fit, y_fit, X_held, y_held, ks, seed=0) ---------------------------------
+# The transfer exercise of lesson 05: the majority-label classifier measured on held-out data
+# against k. The fits are the package's KMeans with a fixed seed, so a correct answer is exact;
+# the detectors rebuild each mistaken pipeline with the same fits.
+
+
+def _accuracy_data(rng, n, groups=4, d=2):
+    centres = rng.normal(scale=5, size=(groups, d))
+    labels = rng.integers(groups, size=n)
+    return centres[labels] + rng.normal(size=(n, d)), labels
+
+
+def _accuracy_cases(seed, hidden):
+    far = np.array([[0.0, 0.0], [20.0, 0.0]])
+    rng = case_rng(0, 75)
+    X, y = _accuracy_data(rng, 60, groups=3)
+    cases = [
+        OutputCase("two samples far apart, ks = [1, 2]",
+                   (far, np.array([7, 3]), np.array([[0.5, 0.5], [19.0, 0.0]]), np.array([7, 3]),
+                    [1, 2])),
+        OutputCase("three groups, ks = [1, 3, 6]", (X[:40], y[:40], X[40:], y[40:], [1, 3, 6])),
+    ]
+    if hidden:
+        rng = case_rng(seed, 76)
+        X, y = _accuracy_data(rng, 150)
+        X_fit, y_fit, X_held, y_held = X[:100], y[:100], X[100:], y[100:]
+        cases += [
+            OutputCase("four groups, ks = [2, 4, 8]", (X_fit, y_fit, X_held, y_held, [2, 4, 8]),
+                       hidden=True),
+            OutputCase("k = n_fit: every sample its own cluster",
+                       (X_fit, y_fit, X_held, y_held, [100]), hidden=True),
+            OutputCase("labels 3, 7, 11 and 20", (X_fit, np.array([3, 7, 11, 20])[y_fit], X_held,
+                                                  np.array([3, 7, 11, 20])[y_held], [4, 10]),
+                       hidden=True),
+            OutputCase("ks as an array, seed = 3", (X_fit, y_fit, X_held, y_held,
+                                                    np.array([5, 3])), {"seed": 3}, hidden=True),
+            OutputCase("one feature (d = 1)", (X_fit[:, :1], y_fit, X_held[:, :1], y_held, [3]),
+                       hidden=True),
+        ]
+    return cases
+
+
+def _compare_accuracies(out, expected, case):
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return (f"expected two arrays (fit_accuracy, held_accuracy), got "
+                f"{type(out).__name__}" + (f" of length {len(out)}" if hasattr(out, "__len__")
+                                           else ""))
+    for name, got, want in zip(("fit_accuracy", "held_accuracy"), out, expected):
+        problem = compare_array(got, want, rtol=1e-12, atol=1e-12)
+        if problem:
+            return f"{name}: {problem}"
+    return None
+
+
+def _accuracy_variants(case, *, init="random", n_init=1):
+    """Per k: the fitted model and the names given by the fitting labels."""
+    X_fit, y_fit, X_held, y_held, ks = case.args
+    seed = case.kwargs.get("seed", 0)
+    for k in np.asarray(ks).ravel():
+        model = KMeans(int(k), init=init, n_init=n_init, random_state=seed).fit(X_fit)
+        yield int(k), model, classify.majority_labels(model.labels_, y_fit, int(k))
+
+
+def _accuracy_pair(out):
+    fit, held = out
+    return as_numbers(fit), as_numbers(held)
+
+
+def _accuracy_shows(out, variant, case):
+    fit, held = _accuracy_pair(out)
+    expected_fit, expected_held = (np.asarray(a) for a in case.expected)
+    variant_fit, variant_held = (np.asarray(a) for a in variant)
+    return close(fit, variant_fit) and close(held, variant_held) and not (
+        close(variant_fit, expected_fit) and close(variant_held, expected_held))
+
+
+def _accuracy_named_by_held(out, case):
+    X_fit, y_fit, X_held, y_held, ks = case.args
+    fit, held = [], []
+    for k, model, names in _accuracy_variants(case):
+        predicted = model.predict(X_held)
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        held_names = classify.majority_labels(predicted, y_held, k)  # the held-out labels leak
+        held.append(np.mean(held_names[predicted] == y_held))
+    return _accuracy_shows(out, (fit, held), case)
+
+
+def _accuracy_swapped(out, case):
+    expected_fit, expected_held = case.expected
+    return _accuracy_shows(out, (expected_held, expected_fit), case)
+
+
+def _accuracy_cluster_numbers(out, case):
+    X_fit, y_fit, X_held, y_held, ks = case.args
+    fit, held = [], []
+    for k, model, names in _accuracy_variants(case):
+        fit.append(np.mean(model.labels_ == y_fit))
+        held.append(np.mean(model.predict(X_held) == y_held))
+    return _accuracy_shows(out, (fit, held), case)
+
+
+def _accuracy_refit(out, case):
+    X_fit, y_fit, X_held, y_held, ks = case.args
+    seed = case.kwargs.get("seed", 0)
+    fit, held = [], []
+    for k, model, names in _accuracy_variants(case):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        k_held = min(k, len(X_held))
+        again = KMeans(k_held, init="random", n_init=1, random_state=seed).fit(X_held)
+        held.append(np.mean(classify.majority_labels(again.labels_, y_held, k_held)
+                            [again.labels_] == y_held))
+    return _accuracy_shows(out, (fit, held), case)
+
+
+def _accuracy_other_start(out, case):
+    X_fit, y_fit, X_held, y_held, ks = case.args
+    for options in ({"init": "k-means++"}, {"n_init": 10}, {"init": "k-means++", "n_init": 10}):
+        fit, held = [], []
+        for k, model, names in _accuracy_variants(case, **options):
+            fit.append(np.mean(names[model.labels_] == y_fit))
+            held.append(np.mean(names[model.predict(X_held)] == y_held))
+        if _accuracy_shows(out, (fit, held), case):
+            return True
+    return False
+
+
+ACCURACY_BY_K = Exercise(
+    name="accuracy_by_k",
+    notebook="05_mnist",
+    points=5,
+    signature="accuracy_by_k(X_fit, y_fit, X_held, y_held, ks, seed=0)",
+    summary="(fit_accuracy, held_accuracy), each (len(ks),), of the majority-label classifier",
+    params=("X_fit", "y_fit", "X_held", "y_held", "ks", "seed"),
+    reference=classify.accuracy_by_k,
+    compare=_compare_accuracies,
+    build=_accuracy_cases,
+    mistakes=(
+        Mistake("named_by_held_out",
+                "The clusters were named with the held-out labels: those may only be used to "
+                "score. Name every cluster by the majority of its fitting samples, then predict "
+                "the held-out samples with those names.", _accuracy_named_by_held),
+        Mistake("swapped",
+                "The two arrays are swapped: return the accuracy on the fitting data first, "
+                "then the one on the held-out data.", _accuracy_swapped),
+        Mistake("cluster_numbers",
+                "Cluster numbers were compared with the true labels directly; a cluster's "
+                "number is arbitrary, so name every cluster by its majority label first.",
+                _accuracy_cluster_numbers),
+        Mistake("refit_on_held_out",
+                "k-means was run again on the held-out data: the held-out samples must be "
+                "predicted with the clusters learned from the fitting data (their nearest "
+                "fitted centre).", _accuracy_refit),
+        Mistake("other_start",
+                "The fits differ from the ones asked for: use one start from random samples "
+                "(init=\"random\", n_init=1) and random_state=seed for every k.",
+                _accuracy_other_start),
+    ),
+)
+
+
+EXERCISES = (CONTINGENCY_MATRIX, PURITY, MAJORITY_LABELS, ACCURACY_BY_K)

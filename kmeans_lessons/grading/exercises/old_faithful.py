@@ -13,13 +13,12 @@ from functools import lru_cache
 import numpy as np
 
 from ... import algorithm, distances, init
-from ..cases import (OutputCase, ProbeCase, TimingCase, compare_array, compare_labels,
+from ..cases import (OutputCase, ProbeCase, SpeedCase, compare_array, compare_labels,
                      compare_number)
 from ..hints import Mistake, as_numbers, close, shows
 from . import Exercise
-from ._common import (blobs, case_rng, close_array, distance_inputs, distance_table,
-                      distance_timing_input, plain_inertia, plain_kmeans, plain_update,
-                      scaled_atol, stopping_step, tie_inputs, trajectory)
+from ._common import (blobs, case_rng, close_array, distance_inputs, distance_speed_input,
+                      distance_table, scaled_atol, stopping_step, tie_inputs, trajectory)
 
 
 # --- init_random and init_kmeans_pp: drawing centres through the student's function ----------
@@ -264,10 +263,10 @@ def _update_cases(seed, hidden):
         cases += [OutputCase(label, (X, labels, C), hidden=True)
                   for label, X, labels, C in _update_inputs(seed)]
         rng = case_rng(seed, 8)
-        X = blobs(rng, 50_000, 2, 5)
-        cases.append(TimingCase("speed on X (50000, 2), k = 5",
-                                (X, rng.integers(5, size=50_000), rng.normal(size=(5, 2))),
-                                baseline=plain_update, factor=30))
+        X = blobs(rng, 500, 2, 5)
+        cases.append(SpeedCase("speed: X (500, 2), k = 5, then ten times the samples",
+                               (X, rng.integers(5, size=500), rng.normal(size=(5, 2))),
+                               sample_args=(0, 1)))
     return cases
 
 
@@ -386,9 +385,8 @@ def _inertia_cases(seed, hidden):
         cases += [OutputCase(label, (X, C), hidden=True)
                   for label, X, C in distance_inputs(seed)]
         cases.append(OutputCase("ties", (X_tie, C_tie), hidden=True))
-        cases.append(TimingCase("speed on X (40000, 2), C (4, 2)",
-                                distance_timing_input(seed), baseline=plain_inertia,
-                                factor=15))
+        cases.append(SpeedCase("speed: X (400, 2), C (4, 2), then ten times the samples",
+                               distance_speed_input(seed)))
     return cases
 
 
@@ -409,7 +407,9 @@ def _inertia_sqrt(out, case):
 
 def _inertia_mean(out, case):
     D, nearest = _inertia_parts(case)
-    return shows(out, nearest.mean(), case)
+    # where the minimum over the wrong axis gives the same number, the output cannot tell
+    # which mistake it was: no hint from this case (the others tell)
+    return shows(out, nearest.mean(), case) and not close(nearest.mean(), D.min(axis=0).sum())
 
 
 def _inertia_all(out, case):
@@ -424,7 +424,8 @@ def _inertia_max(out, case):
 
 def _inertia_wrong_axis(out, case):
     D, nearest = _inertia_parts(case)
-    return shows(out, D.min(axis=0).sum(), case) or (
+    return (shows(out, D.min(axis=0).sum(), case)
+            and not close(nearest.mean(), D.min(axis=0).sum())) or (
         np.shape(out) == D.shape[1:] and D.shape[1] > 1 and close(out, D.min(axis=0)))
 
 
@@ -518,6 +519,10 @@ def _kmeans_case_inputs(seed):
     overlapping = 10 * blobs(rng, 2000, 2, 4, spread=1.5, scale=2.0)
     X_int, C_int = _tie_free_integer_start(rng)
     X_dup = np.repeat(blobs(rng, 15, 2, 3), 3, axis=0)
+    # three points, four copies of each: after one update every sample sits on a centre. Whole
+    # numbers and offsets of 1/4 keep every distance exact, so J is exactly 0 however it is
+    # computed (with rounding, a J of 1e-14 would make the J == 0 stop a matter of luck).
+    X_zero = np.repeat(rng.choice(np.arange(-9.0, 10.0), size=(3, 2), replace=False), 4, axis=0)
     return [
         ("random blobs, a poor start", (X, C0), {}),
         ("one cluster (k = 1)", (X, X[:1].copy()), {}),
@@ -533,6 +538,9 @@ def _kmeans_case_inputs(seed):
         ("tol = 0: run until nothing changes", (X, C0), {"tol": 0.0, "max_iter": 50}),
         ("max_iter = 2", (overlapping, _bad_start(overlapping, 4, rng)), {"max_iter": 2}),
         ("max_iter = 0", (X, C0), {"max_iter": 0}),
+        ("samples that repeat: J reaches 0", (X_zero, X_zero[::4] + 0.25), {}),
+        ("as many centres as samples (k = n): J reaches 0",
+         (X_zero[::4], X_zero[::4] + [0.25, -0.125]), {}),
     ]
 
 
@@ -546,9 +554,9 @@ def _kmeans_cases(seed, hidden):
         cases += [OutputCase(label, args, kwargs, hidden=True)
                   for label, args, kwargs in _kmeans_case_inputs(seed)]
         rng = case_rng(seed, 10)
-        X = blobs(rng, 20_000, 2, 4, scale=6.0)
-        cases.append(TimingCase("speed on X (20000, 2), k = 4", (X, _bad_start(X, 4, rng)),
-                                baseline=plain_kmeans, factor=12))
+        X = blobs(rng, 300, 2, 4, scale=6.0)
+        cases.append(SpeedCase("speed: X (300, 2), k = 4, then ten times the samples",
+                               (X, _bad_start(X, 4, rng))))
     return cases
 
 
@@ -633,6 +641,34 @@ def _kmeans_not_three(out, case):
         return False
     except Exception:
         return True
+
+
+def _kmeans_max_iter_short(out, case):
+    """One update fewer than max_iter where the run should have used all of them."""
+    runs = _kmeans_runs(case)
+    max_iter, t = runs["max_iter"], case.expected.n_iter
+    if t != max_iter or t < 1:
+        return False
+    centers, labels, losses = _unpack3(out)
+    short = runs["centers"][t - 1]
+    return (close(centers, short) and not close(short, case.expected.centers)
+            and len(losses) in (t, t + 1))
+
+
+def _kmeans_zero_loss(out, case):
+    """J reached 0 and the loop went on (dividing by J = 0 gives inf or NaN, never <= tol)."""
+    expected = list(case.expected.losses)
+    if expected[-1] != 0:
+        return False
+    centers, labels, losses = _unpack3(out)
+    tail = np.asarray(losses[len(expected) - 1:])
+    return len(losses) > len(expected) and bool(np.all((tail == 0) | np.isnan(tail)))
+
+
+def _kmeans_zero_division(exc, case):
+    expected = getattr(case.expected, "losses", None)
+    return isinstance(exc, (ZeroDivisionError, FloatingPointError)) or (
+        expected is not None and expected[-1] == 0 and "division by zero" in str(exc))
 
 
 def _kmeans_never_updated(out, case):
@@ -743,6 +779,14 @@ KMEANS = Exercise(
         Mistake("return_three",
                 "kmeans should return three things: `return centers, labels, losses`.",
                 _kmeans_not_three),
+        Mistake("max_iter_short",
+                "Your loop made one update fewer than max_iter allows: when the loss keeps "
+                "going down, kmeans makes exactly max_iter updates (with max_iter = 1, one "
+                "update). Count how many times your loop body runs.", _kmeans_max_iter_short),
+        Mistake("zero_loss_stop",
+                "When every sample sits on a centre J becomes 0, and (J_prev - J) / J divides by "
+                "zero. Stop as soon as J is 0, before computing the relative decrease.",
+                _kmeans_zero_loss, _kmeans_zero_division),
         Mistake("never_updated",
                 "The centres never moved: they are still the initial centres. Each iteration "
                 "must replace them with the updated ones.", _kmeans_never_updated),
@@ -751,7 +795,9 @@ KMEANS = Exercise(
                 "down: check the loop and when it stops.", _kmeans_one_iteration),
         Mistake("stale_labels",
                 "The labels belong to the centres before the last update: after the final "
-                "update, assign the samples to the final centres again.", _kmeans_stale_labels),
+                "update, assign the samples to the final centres again. Returning labels that "
+                "do not go with the centres is not Lloyd's algorithm, so it earns no points.",
+                _kmeans_stale_labels, wrong_algorithm=True),
         Mistake("losses_length",
                 "The list of losses has the wrong length: losses[0] is J of the initial centres, "
                 "then one value after every update, so len(losses) is the number of updates + "
@@ -770,6 +816,11 @@ KMEANS = Exercise(
                 "A cluster lost all its members and its centre jumped to zeros; an empty cluster "
                 "keeps its previous centre.", _kmeans_zeros),
         Mistake("integer_truncation", None, _kmeans_integer),
+        Mistake("did_not_finish",
+                "kmeans was stopped because it did not finish in time. Likely causes: a loop "
+                "that never ends -- it must stop after max_iter updates whatever the losses do, "
+                "and as soon as J is 0 or its relative decrease is at most tol (with tol = 0 a "
+                "strict `<` never holds) -- or a Python loop over the samples."),
     ),
 )
 
@@ -811,6 +862,8 @@ def _pp_step(model, chosen, X):
         weights = np.sqrt(sq.min(axis=1))
     elif model == "sum":
         weights = sq.sum(axis=1)
+    elif model == "first_only":
+        weights = sq[:, 0]
     elif model == "uniform":
         weights = np.ones(n)
         weights[chosen] = 0
@@ -867,16 +920,26 @@ def _pp_frequencies(seed, salt):
     return _probe(check)
 
 
+#: Ways of sampling that can pick a chosen sample again, and the mistake each one is.
+_PP_REPEAT_MODELS = {"sum": "summed_all_centres", "first_only": "weights_not_updated"}
+
+
 def _pp_no_repeats(seed, salt, draws=60):
-    """Adding up the squared distances to every chosen centre picks a chosen sample again in
-    about 40% of draws of 3 from these 4 points; a correct sampler never does."""
+    """Adding up the squared distances to every chosen centre, or keeping the weights of the
+    first centre, picks a chosen sample again in a large share of draws of 3 from these 4
+    points; a correct sampler never does. Which of the two it was is the one under which the
+    draws seen are the more likely."""
     def check(call, case):
-        for i in range(draws):
-            centres, rows = _draw(call, _PP_REPEAT_POINTS, 3, case_rng(seed, salt, i))
-            if len(set(rows.tolist())) < 3:
-                return ("3 centres from 4 different points: a sample already chosen was chosen "
-                        "again", "summed_all_centres")
-        return None
+        sequences = [tuple(_draw(call, _PP_REPEAT_POINTS, 3,
+                                 case_rng(seed, salt, i))[1].tolist()) for i in range(draws)]
+        if all(len(set(sequence)) == 3 for sequence in sequences):
+            return None
+        likelihood = {model: sum(np.log(max(_pp_probability(model, sequence,
+                                                             _PP_REPEAT_POINTS), 1e-300))
+                                 for sequence in sequences)
+                      for model in _PP_REPEAT_MODELS}
+        return ("3 centres from 4 different points: a sample already chosen was chosen again",
+                _PP_REPEAT_MODELS[max(likelihood, key=likelihood.get)])
     return _probe(check)
 
 
@@ -904,17 +967,24 @@ INIT_KMEANS_PP = Exercise(
     mistakes=_RNG_MISTAKES + (
         Mistake("not_squared",
                 "Samples were picked with probability proportional to their distance; k-means++ "
-                "uses the squared distance to the nearest centre chosen so far."),
+                "uses the squared distance to the nearest centre chosen so far. Sampling by "
+                "distance is another method, so it earns no points.", wrong_algorithm=True),
         Mistake("uniform_sampling",
-                "Every sample was equally likely; k-means++ favours samples far from the centres "
-                "chosen so far (probability proportional to the squared distance)."),
+                "Every sample was equally likely: that is a random start, not k-means++, which "
+                "favours samples far from the centres chosen so far (probability proportional "
+                "to the squared distance). Another method earns no points.",
+                wrong_algorithm=True),
         Mistake("farthest_not_sampled",
                 "Each new centre is always the farthest sample: that is farthest-first, not "
                 "k-means++, which draws the next centre at random, weighted by squared "
-                "distance."),
+                "distance. Another method earns no points.", wrong_algorithm=True),
         Mistake("summed_all_centres",
                 "The weights add up the squared distances to every chosen centre, so a chosen "
                 "sample can be picked again; use the distance to the nearest chosen centre."),
+        Mistake("weights_not_updated",
+                "The weights stay the squared distances to the first centre, so a centre "
+                "already chosen can be picked again: after each pick, every sample's weight "
+                "becomes its squared distance to the nearest centre chosen so far."),
         Mistake("first_not_uniform",
                 "The first centre is always the same sample; it should be drawn uniformly at "
                 "random."),
@@ -922,4 +992,116 @@ INIT_KMEANS_PP = Exercise(
 )
 
 
-EXERCISES = (INIT_RANDOM, UPDATE_CENTERS, INERTIA, KMEANS, INIT_KMEANS_PP)
+# --- update_medians(X, labels, centers): the transfer exercise (k-medians) --------------------
+
+
+def _medians_cases(seed, hidden):
+    cases = [
+        OutputCase("one cluster with a far sample",
+                   (np.array([[0.0, 0], [1, 10], [2, 1], [100, 2]]), np.array([0, 0, 0, 0]),
+                    np.array([[0.0, 0]]))),
+        OutputCase("cluster 1 empty: keeps its centre",
+                   (np.array([[0.0, 0], [2, 0], [10, 10], [12, 10], [11, 50]]),
+                    np.array([0, 0, 0, 0, 0]), np.array([[0.0, 0], [5, 5]]))),
+    ]
+    if hidden:
+        rng = case_rng(seed, 145)
+        X_odd_even = rng.normal(size=(9, 3))
+        cases += [OutputCase(label, (X, labels, C), hidden=True)
+                  for label, X, labels, C in _update_inputs(seed)]
+        cases += [
+            OutputCase("clusters of odd and even sizes",
+                       (X_odd_even, np.array([0, 0, 0, 1, 1, 1, 1, 2, 2]), rng.normal(size=(3, 3))),
+                       hidden=True),
+            OutputCase("outliers far away", (np.vstack([X_odd_even, [[1e3, -1e3, 1e3]]]),
+                                             np.array([0, 1] * 5), rng.normal(size=(2, 3))),
+                       hidden=True),
+        ]
+        X = blobs(rng, 500, 1, 5)
+        cases.append(SpeedCase("speed: X (500, 1), k = 5, then ten times the samples",
+                               (X, rng.integers(5, size=500), rng.normal(size=(5, 1))),
+                               sample_args=(0, 1)))
+    return cases
+
+
+def _median(members):
+    return np.median(members, axis=0)
+
+
+def _keep(j, previous):
+    return previous
+
+
+def _medians_mean(out, case):
+    return shows(out, _update_with(case, _mean, _keep), case)
+
+
+def _medians_zeros(out, case):
+    variant = _update_with(case, _median, lambda j, previous: np.zeros_like(previous))
+    return bool(_empty_clusters(case)) and shows(out, variant, case)
+
+
+def _medians_wrong_axis(out, case):
+    X, labels, centers, masks = _members(case)
+    everything = _update_with(case, lambda m: np.full(X.shape[1], np.median(m)), _keep)
+    return shows(out, everything, case) or np.shape(out) in {(centers.shape[0],),
+                                                              (centers.shape[0], X.shape[0])}
+
+
+def _middle_value(members, pick):
+    ordered = np.sort(members, axis=0)
+    return ordered[pick(len(ordered))]
+
+
+def _medians_one_middle(out, case):
+    variants = [_update_with(case, lambda m: _middle_value(m, lambda size: size // 2), _keep),
+                _update_with(case, lambda m: _middle_value(m, lambda size: (size - 1) // 2),
+                             _keep)]
+    return any(shows(out, v, case) for v in variants)
+
+
+def _medians_all_samples(out, case):
+    X, labels, centers, masks = _members(case)
+    overall = np.median(X, axis=0)
+    return (shows(out, _update_with(case, lambda m: overall, _keep), case)
+            or shows(out, np.tile(overall, (centers.shape[0], 1)), case))
+
+
+UPDATE_MEDIANS = Exercise(
+    name="update_medians",
+    notebook="03_old_faithful",
+    points=10,
+    signature="update_medians(X, labels, centers)",
+    summary="(k, d) coordinate-wise median of every cluster; an empty cluster keeps its centre",
+    params=("X", "labels", "centers"),
+    reference=algorithm.update_medians,
+    compare=close_array,
+    build=_medians_cases,
+    mistakes=(
+        Mistake("mean_not_median",
+                "These are the means of the clusters, as in update_centers; k-medians moves "
+                "each centre to the median of its members, feature by feature.", _medians_mean),
+        Mistake("empty_nan",
+                "An empty cluster gives NaN: the median of no samples is undefined (NumPy warns "
+                "and returns NaN). Leave that centre where it was.", _update_nan),
+        Mistake("empty_zeros",
+                "An empty cluster's centre jumped to zeros; it should keep its previous "
+                "position.", _medians_zeros),
+        Mistake("wrong_axis",
+                "You took the median over the wrong axis: over the samples (rows) of a cluster, "
+                "keeping one value per feature.", _medians_wrong_axis),
+        Mistake("one_middle_value",
+                "For a cluster with an even number of members you picked one of the two middle "
+                "values; the median is the mean of the two middle values.", _medians_one_middle),
+        Mistake("all_samples",
+                "Every centre got the median of all the samples; each centre takes the median "
+                "of its own cluster's members only.", _medians_all_samples),
+        Mistake("never_updated",
+                "The centres did not move: the result equals the `centers` you were given. Each "
+                "centre moves to the median of its members.", _update_never),
+    ),
+)
+
+
+
+EXERCISES = (INIT_RANDOM, UPDATE_CENTERS, INERTIA, KMEANS, INIT_KMEANS_PP, UPDATE_MEDIANS)
