@@ -60,6 +60,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from pathlib import Path
 
 import nbformat
