@@ -70,7 +70,8 @@ the same with ``--jobs 1`` on a quiet machine and with ``--jobs 8`` on a busy on
 
 Not covered: a student who rewrites the harness inside their own kernel can hide a call of the
 reference from the run-time checks (the static check remains); identical source text is not a
-copied object; the machine's load still moves timing cases near their limit. Without the sandbox
+copied object; the copy watch steps aside during a speed case's counted call (whose hooks take
+the profiler's place; the same function runs watched in every other case). Without the sandbox
 (``--no-sandbox``) a kernel runs as the grader's user and the OS-level attacks the sandbox stops
 (reading the key, signalling or reading other processes, editing the package) are possible
 again; the package fingerprint (sources and bytecode) then flags a changed package.
