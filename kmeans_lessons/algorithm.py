@@ -13,7 +13,17 @@ from ._validation import as_samples, check_k, check_labels, check_samples_and_ce
 from .distances import _row_chunks, near_origin, pairwise_sq_dists
 from .init import INITIALISERS
 
-__all__ = ["update_centers", "kmeans", "KMeansResult", "HalfStep", "KMeans"]
+__all__ = [
+    "update_centers",
+    "labelled_loss",
+    "has_converged",
+    "lloyd",
+    "LloydRun",
+    "kmeans",
+    "KMeansResult",
+    "HalfStep",
+    "KMeans",
+]
 
 #: Up to this many features the work goes one feature at a time (scores built feature by feature,
 #: sums by one weighted bincount per feature) instead of by matrix products: with d = 2 a matrix
@@ -166,13 +176,17 @@ class KMeansResult:
             steps.append(HalfStep("assign", centers, labels, self.losses[t], t))
             if t < self.n_iter:
                 moved = self.center_history[t + 1]
-                loss = _labelled_loss(self.X, moved, labels)
+                loss = labelled_loss(self.X, moved, labels)
                 steps.append(HalfStep("update", moved, labels, loss, t + 1))
         return steps
 
 
-def _labelled_loss(X, centers, labels):
-    """J when sample i is charged to centre labels[i] (not necessarily its nearest)."""
+def labelled_loss(X, centers, labels):
+    """J when sample i is charged to centre labels[i] (not necessarily its nearest).
+
+    X : (n, d), centers : (k, d), labels : (n,) in 0..k-1. Returns
+    ``sum_i ||X[i] - centers[labels[i]]||^2`` as a float (summed in float64).
+    """
     diffs = X - centers[labels]
     return float(np.einsum("ij,ij->", diffs, diffs, dtype=np.float64))
 
@@ -269,6 +283,101 @@ def _check_loop_settings(max_iter, tol):
         raise ValueError(f"tol must be a number >= 0 (a relative decrease of J), got {tol!r}.")
 
 
+def has_converged(previous_loss, loss, tol):
+    """The stopping rule of every k-means loop here: has J stopped falling?
+
+    ``previous_loss`` and ``loss`` are J before and after one update step (each with the
+    assignment to its centres). True when J reached 0, or when the update lowered it by at most
+    ``tol`` relative to its new value: ``(previous_loss - loss) / loss <= tol``.
+    """
+    return loss == 0 or (previous_loss - loss) / loss <= tol
+
+
+@dataclass(frozen=True, eq=False)
+class LloydRun:
+    """What :func:`lloyd` returns.
+
+    centers : (k, d) final centres; labels : (n,) assignment to them; losses : list of
+    n_iter + 1 floats, J after 0, 1, ... updates; converged : stopped by :func:`has_converged`
+    rather than by max_iter.
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    losses: list
+    converged: bool
+
+
+def lloyd(init_centers, assign_step, update_step, max_iter=100, tol=1e-4, *, on_half_step=None):
+    """Lloyd's algorithm: assign, update, assign, ... until :func:`has_converged` or max_iter.
+
+    The one k-means loop of the package: :func:`kmeans` runs it with fast steps that share work
+    between iterations, the stepper widget with a student's own assign/update functions.
+
+    Parameters
+    ----------
+    init_centers : array of shape (k, d)
+        Starting centres.
+    assign_step : callable ``assign_step(C) -> (labels, J)``
+        The nearest centre of every sample for centres C (k, d) as labels (n,), and J of those
+        labels with C.
+    update_step : callable ``update_step(labels, C) -> new_centers``
+        New centres (k, d) for labels (n,); C are the current centres (for empty clusters).
+    max_iter : int, default 100
+        Largest number of update steps.
+    tol : float, default 1e-4
+        Passed to :func:`has_converged` after every update.
+    on_half_step : callable ``on_half_step(kind, centers, labels, loss, iteration)``, optional
+        Called after every half-step: ``"assign"`` with the centres, their labels and J;
+        ``"update"`` with the moved centres, the labels they were computed from and loss None.
+        ``iteration`` is the number of updates so far. An exception it (or a step) raises stops
+        the loop and propagates.
+
+    Returns
+    -------
+    run : LloydRun
+    """
+    notify = on_half_step or (lambda *half_step: None)
+    centers = init_centers
+    labels, loss = assign_step(centers)
+    losses = [loss]
+    notify("assign", centers, labels, loss, 0)
+    for iteration in range(1, max_iter + 1):
+        centers = update_step(labels, centers)
+        notify("update", centers, labels, None, iteration)
+        labels, loss = assign_step(centers)
+        losses.append(loss)
+        notify("assign", centers, labels, loss, iteration)
+        if has_converged(losses[-2], loss, tol):
+            return LloydRun(centers, labels, losses, converged=True)
+    return LloydRun(centers, labels, losses, converged=False)
+
+
+class _SummingSteps:
+    """The assign and update steps :func:`kmeans` gives :func:`lloyd`, for X near the origin.
+
+    assign finds the labels and J in one pass (:func:`_assign_with_loss`); update keeps the
+    cluster sums of the labels it saw last and only moves the samples whose label changed
+    (:func:`_move_changed`), which after the first iterations is a small fraction of X.
+    """
+
+    def __init__(self, X, X_sq_norms, k):
+        self.X, self.X_sq_norms, self.k = X, X_sq_norms, k
+        self.labels = self.sums = self.counts = None  # the labels the sums were taken with
+
+    def assign(self, centers):
+        return _assign_with_loss(self.X, centers, self.X_sq_norms)
+
+    def update(self, labels, centers):
+        if self.labels is None:
+            self.sums, self.counts = _cluster_sums(self.X, labels, self.k)
+        else:
+            self.sums, self.counts = _move_changed(self.X, self.labels, labels, self.sums,
+                                                   self.counts)
+        self.labels = labels
+        return _means(self.sums, self.counts, centers)
+
+
 def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
     """Lloyd's algorithm from given initial centres.
 
@@ -282,7 +391,7 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
         Largest number of update steps.
     tol : float, default 1e-4
         Stop after the first update whose relative decrease of J, (J_prev - J) / J, is at most
-        ``tol`` (or when J reaches 0).
+        ``tol`` (or when J reaches 0); see :func:`has_converged`.
     record_history : bool, default True
         Keep the centres and labels after every step (for plots and the stepper widget).
 
@@ -309,28 +418,17 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
     X_shifted, offset, X_sq_norms = near_origin(X)
     if X.shape[1] <= _FEW_FEATURES:
         X_shifted = np.asfortranarray(X_shifted)  # the few-features path reads column by column
-    C = C - offset
+    steps = _SummingSteps(X_shifted, X_sq_norms, k)
 
-    labels, loss = _assign_with_loss(X_shifted, C, X_sq_norms)
-    losses = [loss]
-    centers_seen, labels_seen = [C], [labels]
-    sums, counts = _cluster_sums(X_shifted, labels, k)
-    converged = False
-    for _ in range(max_iter):
-        C = _means(sums, counts, C)
-        new_labels, loss = _assign_with_loss(X_shifted, C, X_sq_norms)
-        previous_loss = losses[-1]
-        losses.append(loss)
-        if record_history:
-            centers_seen.append(C)
-            labels_seen.append(new_labels)
-        if loss == 0 or (previous_loss - loss) / loss <= tol:
-            labels = new_labels
-            converged = True
-            break
-        sums, counts = _move_changed(X_shifted, labels, new_labels, sums, counts)
-        labels = new_labels
+    centers_seen, labels_seen = [], []
 
+    def record(kind, centers, labels, loss, iteration):
+        if kind == "assign":
+            centers_seen.append(centers)
+            labels_seen.append(labels)
+
+    run = lloyd(C - offset, steps.assign, steps.update, max_iter, tol,
+                on_half_step=record if record_history else None)
     history = {}
     if record_history:
         history = dict(
@@ -339,11 +437,11 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
             X=X,
         )
     return KMeansResult(
-        centers=C + offset,
-        labels=labels,
-        losses=losses,
-        n_iter=len(losses) - 1,
-        converged=converged,
+        centers=run.centers + offset,
+        labels=run.labels,
+        losses=run.losses,
+        n_iter=len(run.losses) - 1,
+        converged=run.converged,
         **history,
     )
 

@@ -24,7 +24,14 @@ import ipywidgets as widgets
 import numpy as np
 
 from ._validation import as_samples, check_k, check_labels
-from .algorithm import HalfStep, _check_loop_settings, kmeans, update_centers
+from .algorithm import (
+    HalfStep,
+    _check_loop_settings,
+    kmeans,
+    labelled_loss,
+    lloyd,
+    update_centers,
+)
 from .distances import assign as reference_assign
 from .init import INITIALISERS
 from .plotting import MAX_CLUSTERS, Projection, StepperPlot
@@ -43,8 +50,9 @@ _RISE_TOLERANCE = 1e-9
 # --- building the history ------------------------------------------------------------------
 
 
-class StudentCodeError(Exception):
-    """A student's assign/update raised or returned something unusable; the message says which."""
+class StepperFunctionError(Exception):
+    """A student's assign/update given to the stepper raised or returned something unusable; the
+    message says which (and is shown under the stepper)."""
 
 
 @dataclass
@@ -67,12 +75,6 @@ class Replay:
     def n_iter(self):
         """Number of update half-steps in the run."""
         return sum(s.kind == "update" for s in self.steps)
-
-
-def _labelled_loss(X, centers, labels):
-    """J when sample i is charged to centre labels[i]: sum_i ||X[i] - centers[labels[i]]||^2."""
-    diffs = X - centers[labels]
-    return float(np.einsum("ij,ij->", diffs, diffs, dtype=np.float64))
 
 
 def _call_text(fn, role, arguments):
@@ -107,7 +109,7 @@ class _StudentFunctions:
             hint = ""
             if isinstance(error, ValueError) and "read-only" in str(error):
                 hint = " It tried to change X in place; compute a new array instead."
-            raise StudentCodeError(f"{name} raised {type(error).__name__}: {str(error).rstrip('.')}.{hint}") \
+            raise StepperFunctionError(f"{name} raised {type(error).__name__}: {str(error).rstrip('.')}.{hint}") \
                 from error
 
     def labels_for(self, C):
@@ -118,19 +120,19 @@ class _StudentFunctions:
         name = self.assign_name
         out = self._call(self.assign, name, self.X, C.copy())
         if out is None:
-            raise StudentCodeError(f"{name} returned None: did you forget `return`?")
+            raise StepperFunctionError(f"{name} returned None: did you forget `return`?")
         out = np.asarray(out)
         if out.shape != (n,):
             hint = (" It looks like a column or row of labels: flatten it with .ravel() or take "
                     "argmin without keepdims." if out.size == n else
                     " Take argmin over the axis of the centres (axis=1 of an (n, k) table).")
-            raise StudentCodeError(
+            raise StepperFunctionError(
                 f"{name} returned shape {out.shape}, expected ({n},): one label per "
                 f"sample of X.{hint}")
         try:
             return check_labels(out, n, k)
         except (TypeError, ValueError) as error:
-            raise StudentCodeError(f"{name} returned unusable labels: {error}") from None
+            raise StepperFunctionError(f"{name} returned unusable labels: {error}") from None
 
     def centers_for(self, labels, C):
         """New centres (k, d) from labels (n,) and the current centres C (k, d)."""
@@ -140,16 +142,16 @@ class _StudentFunctions:
         k, d = C.shape
         out = self._call(self.update, name, self.X, labels.copy(), C.copy())
         if out is None:
-            raise StudentCodeError(f"{name} returned None: did you forget `return`?")
+            raise StepperFunctionError(f"{name} returned None: did you forget `return`?")
         try:
             out = np.asarray(out, dtype=np.float64)
         except (TypeError, ValueError):
-            raise StudentCodeError(
+            raise StepperFunctionError(
                 f"{name} returned something that is not an array of numbers "
                 f"({type(out).__name__}); return a ({k}, {d}) array.") from None
         if out.shape != (k, d):
             hint = " It looks transposed." if out.shape == (d, k) else ""
-            raise StudentCodeError(
+            raise StepperFunctionError(
                 f"{name} returned shape {out.shape}, expected ({k}, {d}): one row "
                 f"per centre, one column per feature.{hint}")
         bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
@@ -157,7 +159,7 @@ class _StudentFunctions:
             empty = [int(j) for j in bad if not np.any(labels == j)]
             hint = (f" Cluster(s) {empty} had no members: the mean of no samples is NaN. Keep "
                     f"the previous centre of an empty cluster." if empty else "")
-            raise StudentCodeError(
+            raise StepperFunctionError(
                 f"{name} returned NaN or infinity for centre(s) "
                 f"{bad.tolist()}.{hint}")
         return out
@@ -211,23 +213,23 @@ def replay_kmeans(X, init_centers, assign=None, update=None, max_iter=100, tol=1
         return Replay(result.half_steps(), result.converged)
 
     code = _StudentFunctions(X, assign, update)
-    C = np.array(init_centers, dtype=np.float64)
-    steps = [HalfStep("init", C, None, None, 0)]
+    steps = [HalfStep("init", np.array(init_centers, dtype=np.float64), None, None, 0)]
+
+    def assign_step(C):
+        labels = code.labels_for(C)
+        return labels, labelled_loss(X, C, labels)
+
+    def record(kind, centers, labels, loss, iteration):
+        if kind == "update":  # J of the moved centres with the labels they came from
+            loss = labelled_loss(X, centers, labels)
+        steps.append(HalfStep(kind, centers, labels, loss, iteration))
+
     converged, error = False, None
     try:
-        labels = code.labels_for(C)
-        loss = _labelled_loss(X, C, labels)
-        steps.append(HalfStep("assign", C, labels, loss, 0))
-        for iteration in range(1, max_iter + 1):
-            C = code.centers_for(labels, C)
-            steps.append(HalfStep("update", C, labels, _labelled_loss(X, C, labels), iteration))
-            labels = code.labels_for(C)
-            previous, loss = loss, _labelled_loss(X, C, labels)
-            steps.append(HalfStep("assign", C, labels, loss, iteration))
-            if loss == 0 or (previous - loss) / loss <= tol:
-                converged = True
-                break
-    except StudentCodeError as problem:
+        run = lloyd(steps[0].centers, assign_step, code.centers_for, max_iter, tol,
+                    on_half_step=record)
+        converged = run.converged
+    except StepperFunctionError as problem:
         error = str(problem)
     return Replay(steps, converged, error, _find_rises(steps))
 

@@ -191,6 +191,60 @@ def test_far_from_origin_data_cluster_like_centred_data(faithful):
     np.testing.assert_allclose(far.centers - 1e7, near.centers, atol=1e-6)
 
 
+@pytest.mark.parametrize("previous, loss, tol, expected", [
+    (10.0, 9.0, 0.1, False),   # fell by 1/9 of the new J: more than 10 %
+    (10.0, 9.1, 0.1, True),    # fell by 0.9/9.1, just under 10 %
+    (5.0, 5.0, 0.0, True),     # no change stops even with tol = 0
+    (5.0, 4.0, 0.0, False),
+    (3.0, 0.0, 0.0, True),     # J = 0 cannot fall further (and is not divided by)
+])
+def test_has_converged_is_the_relative_decrease_rule(previous, loss, tol, expected):
+    from kmeans_lessons.algorithm import has_converged
+
+    assert has_converged(previous, loss, tol) is expected
+
+
+def test_lloyd_with_plain_steps_runs_like_kmeans(faithful):
+    # The loop knows nothing of the fast steps: plain assign/update_centers give the same run.
+    from kmeans_lessons.algorithm import labelled_loss, lloyd
+
+    C0 = init_random(faithful, 3, np.random.default_rng(4))
+    seen = []
+
+    def assign_step(C):
+        labels = assign(faithful, C)
+        return labels, labelled_loss(faithful, C, labels)
+
+    def record(kind, centers, labels, loss, iteration):
+        seen.append((kind, iteration, loss))
+
+    run = lloyd(C0, assign_step, lambda labels, C: update_centers(faithful, labels, C),
+                max_iter=100, tol=1e-4, on_half_step=record)
+    reference = kmeans(faithful, C0)
+    np.testing.assert_allclose(run.centers, reference.centers, rtol=1e-12)
+    np.testing.assert_array_equal(run.labels, reference.labels)
+    assert run.losses == pytest.approx(reference.losses, rel=1e-12)
+    assert run.converged == reference.converged
+    T = reference.n_iter
+    assert [(kind, i) for kind, i, _ in seen] == \
+        [("assign", 0)] + [pair for t in range(1, T + 1) for pair in (("update", t), ("assign", t))]
+    assert [loss for kind, _, loss in seen if kind == "update"] == [None] * T
+
+
+def test_lloyd_stops_where_a_step_raises():
+    from kmeans_lessons.algorithm import lloyd
+
+    seen = []
+
+    def failing_update(labels, C):
+        raise ArithmeticError("update broke")
+
+    with pytest.raises(ArithmeticError, match="update broke"):
+        lloyd(np.zeros((1, 1)), lambda C: (np.zeros(2, int), 1.0), failing_update,
+              on_half_step=lambda kind, *rest: seen.append(kind))
+    assert seen == ["assign"]
+
+
 # --- history and half-steps ---------------------------------------------------------------------
 
 
