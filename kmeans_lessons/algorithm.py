@@ -7,10 +7,10 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse
 
+from ._numerics import SummingSteps, cluster_sums, means, near_origin
 from ._validation import as_samples, check_k, check_labels, check_samples_and_centers
-from .distances import _row_chunks, near_origin, pairwise_sq_dists
+from .distances import pairwise_sq_dists
 from .init import INITIALISERS
 
 __all__ = [
@@ -25,63 +25,8 @@ __all__ = [
     "KMeans",
 ]
 
-#: Up to this many features the work goes one feature at a time (scores built feature by feature,
-#: sums by one weighted bincount per feature) instead of by matrix products: with d = 2 a matrix
-#: product is nearly all call overhead.
-_FEW_FEATURES = 8
-
 
 # --- the update step -------------------------------------------------------------------------
-
-
-def _cluster_sums(X, labels, k):
-    """Per-cluster sums and sizes of X (n, d) with labels (n,): sums (k, d) float64, counts (k,)."""
-    n, d = X.shape
-    counts = np.bincount(labels, minlength=k)
-    if d <= _FEW_FEATURES:
-        # One weighted bincount per feature is a single fast pass each.
-        sums = np.empty((k, d))
-        for j in range(d):
-            sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=k)
-        return sums, counts
-    return _add_rows_to_clusters(X, np.arange(n), labels[:, np.newaxis], (1,), k), counts
-
-
-def _add_rows_to_clusters(X, samples, clusters, signs, k):
-    """sums (k, d) float64 with ``signs[j] * X[samples[i]]`` added to row ``clusters[i, j]``.
-
-    samples : (m,) increasing row numbers of X; clusters : (m, w) int; signs : w numbers (+1/-1).
-
-    The work is one product with a sparse one-hot matrix of shape (rows, k) holding w entries
-    per sample: it reads each listed row of X once and touches no other row, whatever k is.
-    Sparse products add in X's precision (float32 for float32 data), so the samples are taken
-    about a thousand at a time and the partial sums are added up in float64. With many clusters
-    the chunks grow to 4k samples, because every product writes a whole (k, d) result.
-    """
-    d = X.shape[1]
-    m, w = clusters.shape
-    sums = np.zeros((k, d))
-    for part in _row_chunks(m, max(1024, 4 * k) // w):
-        rows = samples[part]
-        first, last = rows[0], rows[-1] + 1
-        # Row r of the band X[first:last] holds w entries if r is listed, none otherwise.
-        entries_per_row = np.zeros(last - first + 1, dtype=np.intp)
-        entries_per_row[rows - first + 1] = w
-        one_hot = scipy.sparse.csr_array(
-            (np.tile(np.asarray(signs, dtype=X.dtype), len(rows)), clusters[part].ravel(),
-             np.cumsum(entries_per_row)),
-            shape=(last - first, k),
-        )
-        sums += one_hot.T @ X[first:last]
-    return sums
-
-
-def _means(sums, counts, previous):
-    """Mean of each cluster; a cluster with no members keeps its previous centre."""
-    centers = previous.copy()
-    members = counts > 0
-    centers[members] = sums[members] / counts[members, np.newaxis]
-    return centers
 
 
 def update_centers(X, labels, centers):
@@ -107,8 +52,9 @@ def update_centers(X, labels, centers):
     X, centers = check_samples_and_centers(X, centers)
     k = centers.shape[0]
     labels = check_labels(labels, X.shape[0], k)
-    sums, counts = _cluster_sums(X, labels, k)
-    return _means(sums, counts, centers).astype(X.dtype, copy=False)
+    sums, counts = cluster_sums(X, labels, k)
+    # Sums over counts; an empty cluster (count 0) keeps its previous centre.
+    return means(sums, counts, centers).astype(X.dtype, copy=False)
 
 
 # --- the loop --------------------------------------------------------------------------------
@@ -191,91 +137,6 @@ def labelled_loss(X, centers, labels):
     return float(np.einsum("ij,ij->", diffs, diffs, dtype=np.float64))
 
 
-def _assign_with_loss(X, C, X_sq_norms):
-    """Nearest centre of every sample and the total loss J, in one pass over X.
-
-    argmin_j ||x - c_j||^2 = argmin_j (||c_j||^2 - 2 x.c_j): ||x||^2 is the same for every
-    centre, so it is added back only for the loss (and only for the winning centre).
-    Returns labels (n,) and J as a float.
-    """
-    if X.shape[1] <= _FEW_FEATURES:
-        return _assign_with_loss_few_features(X, C, X_sq_norms)
-    n, k = X.shape[0], C.shape[0]
-    labels = np.empty(n, dtype=np.intp)
-    loss = 0.0
-    minus_2C_T = -2 * C.T
-    C_sq_norms = np.einsum("ij,ij->i", C, C)
-    for rows in _row_chunks(n):
-        scores = X[rows] @ minus_2C_T  # (chunk, k): one matrix product does the real work
-        scores += C_sq_norms
-        best = scores.argmin(axis=1)
-        labels[rows] = best
-        # scores[i, best[i]] for every i, picked from the flat array (the cheapest way to do it)
-        nearest = scores.ravel()[best + np.arange(0, scores.size, k)]
-        nearest += X_sq_norms[rows]
-        loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
-    return labels, loss
-
-
-#: Scores kept at once on the few-features path: about 128k numbers (512 KB in float32) keeps
-#: the temporaries in cache and below the size at which every allocation maps fresh pages.
-_FEW_FEATURES_SCORES = 2**17
-
-
-def _assign_with_loss_few_features(X, C, X_sq_norms):
-    """Same result as :func:`_assign_with_loss`, organised for data with a handful of features.
-
-    Scores are laid out as (k, chunk) so that the minimum over centres is a fast reduction over
-    the first axis. The label is then the number of centres in front of the first one that
-    reaches the minimum, counted with cheap one-byte comparisons (``argmin`` along a short axis
-    costs far more per sample). Counting from the front sends ties to the lowest index.
-    """
-    n, d = X.shape
-    k = C.shape[0]
-    labels = np.empty(n, dtype=np.intp)
-    loss = 0.0
-    minus_2C = -2 * C
-    C_sq_norms = np.einsum("ij,ij->i", C, C)[:, np.newaxis]
-    count_type = np.min_scalar_type(k)
-    for rows in _row_chunks(n, max(256, _FEW_FEATURES_SCORES // k)):
-        X_T = X[rows].T  # (d, chunk); each feature is contiguous when X is column-major
-        scores = C_sq_norms + minus_2C[:, :1] * X_T[0]
-        for j in range(1, d):
-            scores += minus_2C[:, j:j + 1] * X_T[j]
-        nearest = np.minimum.reduce(scores, axis=0)
-        not_reached = scores[0] != nearest
-        in_front = not_reached.astype(count_type)
-        for j in range(1, k - 1):
-            not_reached &= scores[j] != nearest
-            in_front += not_reached
-        labels[rows] = in_front
-        nearest += X_sq_norms[rows]
-        loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
-    return labels, loss
-
-
-def _move_changed(X, old, new, sums, counts):
-    """Update cluster sums for the samples whose label changed from ``old`` to ``new``.
-
-    After the first few iterations only a few samples change cluster, so adjusting the sums
-    costs far less than summing all of X again: each mover is subtracted from its old cluster
-    and added to its new one.
-    """
-    changed = np.flatnonzero(old != new)
-    k = counts.shape[0]
-    if changed.size > X.shape[0] // 2:
-        return _cluster_sums(X, new, k)  # cheaper than two entries for every mover
-    old, new = old[changed], new[changed]
-    counts = counts - np.bincount(old, minlength=k) + np.bincount(new, minlength=k)
-    if X.shape[1] <= _FEW_FEATURES:
-        movers = X[changed]
-        leaving, _ = _cluster_sums(movers, old, k)
-        arriving, _ = _cluster_sums(movers, new, k)
-        return sums - leaving + arriving, counts
-    moves = _add_rows_to_clusters(X, changed, np.column_stack([old, new]), (-1, 1), k)
-    return sums + moves, counts
-
-
 def _check_loop_settings(max_iter, tol):
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 0:
         raise ValueError(f"max_iter must be a whole number >= 0, got {max_iter!r}.")
@@ -353,31 +214,6 @@ def lloyd(init_centers, assign_step, update_step, max_iter=100, tol=1e-4, *, on_
     return LloydRun(centers, labels, losses, converged=False)
 
 
-class _SummingSteps:
-    """The assign and update steps :func:`kmeans` gives :func:`lloyd`, for X near the origin.
-
-    assign finds the labels and J in one pass (:func:`_assign_with_loss`); update keeps the
-    cluster sums of the labels it saw last and only moves the samples whose label changed
-    (:func:`_move_changed`), which after the first iterations is a small fraction of X.
-    """
-
-    def __init__(self, X, X_sq_norms, k):
-        self.X, self.X_sq_norms, self.k = X, X_sq_norms, k
-        self.labels = self.sums = self.counts = None  # the labels the sums were taken with
-
-    def assign(self, centers):
-        return _assign_with_loss(self.X, centers, self.X_sq_norms)
-
-    def update(self, labels, centers):
-        if self.labels is None:
-            self.sums, self.counts = _cluster_sums(self.X, labels, self.k)
-        else:
-            self.sums, self.counts = _move_changed(self.X, self.labels, labels, self.sums,
-                                                   self.counts)
-        self.labels = labels
-        return _means(self.sums, self.counts, centers)
-
-
 def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
     """Lloyd's algorithm from given initial centres.
 
@@ -415,10 +251,9 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
     check_k(k, n)
     _check_loop_settings(max_iter, tol)
 
+    # Distances do not change when X and C move together; near the origin they are accurate.
     X_shifted, offset, X_sq_norms = near_origin(X)
-    if X.shape[1] <= _FEW_FEATURES:
-        X_shifted = np.asfortranarray(X_shifted)  # the few-features path reads column by column
-    steps = _SummingSteps(X_shifted, X_sq_norms, k)
+    steps = SummingSteps(X_shifted, X_sq_norms, k)
 
     centers_seen, labels_seen = [], []
 

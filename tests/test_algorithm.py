@@ -68,7 +68,7 @@ def test_float32_sums_keep_float32_precision():
 @pytest.mark.parametrize("d", [2, 30])
 @pytest.mark.parametrize("moved", [0, 7, 3000, 9000])  # none, a few, many, most (a recount)
 def test_moving_samples_updates_the_sums_like_a_recount(d, moved):
-    from kmeans_lessons.algorithm import _cluster_sums, _move_changed
+    from kmeans_lessons._numerics import cluster_sums, move_changed
 
     rng = np.random.default_rng(d + moved)
     X = rng.normal(size=(10000, d))
@@ -76,8 +76,8 @@ def test_moving_samples_updates_the_sums_like_a_recount(d, moved):
     new = old.copy()
     movers = rng.choice(10000, size=moved, replace=False)
     new[movers] = (old[movers] + rng.integers(1, 6, size=moved)) % 6
-    sums, counts = _move_changed(X, old, new, *_cluster_sums(X, old, 6))
-    expected_sums, expected_counts = _cluster_sums(X, new, 6)
+    sums, counts = move_changed(X, old, new, *cluster_sums(X, old, 6))
+    expected_sums, expected_counts = cluster_sums(X, new, 6)
     np.testing.assert_array_equal(counts, expected_counts)
     np.testing.assert_allclose(sums, expected_sums, rtol=1e-10, atol=1e-9)
 
