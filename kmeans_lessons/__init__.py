@@ -9,7 +9,7 @@ import importlib
 
 from .algorithm import KMeans, KMeansResult, kmeans, update_centers
 from .distances import assign, inertia, pairwise_sq_dists
-from .init import init_farthest, init_kmeans_pp, init_random
+from .initialisation import init_farthest, init_kmeans_pp, init_random
 from .metrics import contingency_matrix, purity, standardize
 
 __version__ = "0.1.0"
@@ -32,10 +32,9 @@ _LAZY = {
     "make_rings": "datasets",
     "make_uneven_blobs": "datasets",
     "KMeansStepper": "widgets",
-    "replay_kmeans": "widgets",
     "embed_sentences": "embeddings",
     "token_embeddings": "embeddings",
-    "load_sentences": "embeddings",
+    "load_sentences": "datasets",
 }
 
 __all__ = [

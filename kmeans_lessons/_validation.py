@@ -102,16 +102,24 @@ def check_whole_number(value, name, minimum=None, maximum=None):
         raise TypeError(
             f"{name} must be a whole number, got {value!r} of type {type(value).__name__}.")
     value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum}, got {value}.")
+    too_small = minimum is not None and value < minimum
+    too_large = maximum is not None and value > maximum
+    if too_small or too_large:
+        if maximum is None:
+            wanted = f">= {minimum}"
+        elif minimum is None:
+            wanted = f"<= {maximum}"
+        else:
+            wanted = f"from {minimum} to {maximum}"
+        raise ValueError(f"{name} must be a whole number {wanted}, got {value}.")
     return value
 
 
 def check_k(k, n):
     """``k`` must be a whole number with 1 <= k <= n (one distinct sample per centre)."""
-    k = check_whole_number(k, "k", minimum=1)
+    k = check_whole_number(k, "k")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}.")
     if k > n:
         raise ValueError(
             f"k={k} is larger than the number of samples (n_samples={n}): each centre starts on a "

@@ -1,6 +1,6 @@
 """The k-means loop (Lloyd's algorithm): update_centers, kmeans with its history, and KMeans.
 
-Taught in notebook 03 (Old Faithful); the estimator is used from notebook 04 on.
+Taught in notebook 03 (Old Faithful); the estimator KMeans is used in notebook 06 (Embeddings).
 """
 
 import numbers
@@ -20,7 +20,7 @@ from ._validation import (
     check_whole_number,
 )
 from .distances import assign, pairwise_sq_dists
-from .init import INITIALISERS
+from .initialisation import INITIALISERS
 
 __all__ = [
     "update_centers",
@@ -99,6 +99,8 @@ class KMeansResult:
     n_iter : number of updates; converged : stopped by the tolerance rather than max_iter;
     center_history : (n_iter + 1, k, d) centres after t updates (None without history);
     label_history : (n_iter + 1, n) assignment to center_history[t] (None without history).
+
+    Taught in notebook 03 (Old Faithful).
     """
 
     centers: np.ndarray
@@ -156,8 +158,7 @@ def labelled_loss(X, centers, labels, sample_weight=None):
 
 
 def _check_loop_settings(max_iter, tol):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 0:
-        raise ValueError(f"max_iter must be a whole number >= 0, got {max_iter!r}.")
+    check_whole_number(max_iter, "max_iter", minimum=0)
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
         raise ValueError(f"tol must be a number >= 0 (a relative decrease of J), got {tol!r}.")
 
@@ -240,7 +241,7 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True, samp
     X : array of shape (n, d)
         Samples, one per row. float32 input is computed and returned in float32.
     init_centers : array of shape (k, d)
-        Starting centres, 1 <= k <= n (see :mod:`kmeans_lessons.init`).
+        Starting centres, 1 <= k <= n (see :mod:`kmeans_lessons.initialisation`).
     max_iter : int, default 100
         Largest number of update steps.
     tol : float, default 1e-4
@@ -367,7 +368,7 @@ default "k-means++"
     >>> float(model.inertia_)
     1.0
 
-    Taught in notebook 05 (MNIST).
+    Taught in notebook 06 (Embeddings).
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=10, max_iter=300, tol=1e-4,

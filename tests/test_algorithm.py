@@ -392,7 +392,8 @@ def test_property_row_order_does_not_matter(problem, random):
         (dict(init_centers=np.zeros((2, 3))), ValueError, "C has 3 columns but X has 2"),
         (dict(init_centers=np.zeros((6, 2))), ValueError, "larger than the number of samples"),
         (dict(init_centers=np.zeros((2, 2)), max_iter=-1), ValueError, "max_iter"),
-        (dict(init_centers=np.zeros((2, 2)), max_iter=2.5), ValueError, "max_iter"),
+        # a wrong type is a TypeError, a value out of range a ValueError (_validation)
+        (dict(init_centers=np.zeros((2, 2)), max_iter=2.5), TypeError, "max_iter"),
         (dict(init_centers=np.zeros((2, 2)), tol=-0.1), ValueError, "tol"),
         (dict(init_centers=np.zeros((2, 2)), tol=float("nan")), ValueError, "tol"),
         (dict(init_centers=np.array([[np.nan, 0], [0, 0]])), ValueError, "NaN"),

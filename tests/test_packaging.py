@@ -1,8 +1,11 @@
 """The project's layout and the two dependency lists (pyproject.toml, environment.yml) agree."""
 
+import functools
 import re
 import tomllib
 from pathlib import Path
+
+import pytest
 
 import kmeans_lessons
 
@@ -74,3 +77,89 @@ def test_ci_runs_the_readme_test_command_with_the_data_folder():
 def test_every_public_name_is_importable():
     for name in kmeans_lessons.__all__:
         assert hasattr(kmeans_lessons, name), name
+
+
+# --- "Taught in notebook NN (Title)." ----------------------------------------------------------
+
+TAUGHT = re.compile(r"^Taught in notebook (\d\d) \(([^)]+)\)\.$")
+
+#: Types students receive from a function rather than spell out: a notebook that calls the
+#: function uses the type.
+RETURNED_BY = {"KMeansResult": "kmeans", "CheckResult": "check"}
+
+#: Names whose docstrings live in kmeans_lessons/grading/, which branch `restructure` is
+#: rewriting; their lines are added when it lands (strict: this fails once they are right).
+GRADING_NAMES = {"check", "CheckResult"}
+
+
+@functools.cache
+def notebook_names():
+    """{"03": (title, set of identifiers in its code cells)} for every lesson notebook.
+
+    The title is the text between "NN · " and the colon of the first heading. Identifiers come
+    from Python's tokenizer, so names in comments and strings do not count as uses.
+    """
+    import io
+    import tokenize
+
+    import nbformat
+
+    lessons = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        heading = nb.cells[0].source.splitlines()[0]
+        title = re.match(r"# (\d\d) · ([^:]+):", heading).group(2)
+        names = set()
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(line for line in cell.source.splitlines()
+                               if not line.lstrip().startswith(("%", "!")))  # IPython magics
+            for token in tokenize.generate_tokens(io.StringIO(source + "\n").readline):
+                if token.type == tokenize.NAME:
+                    names.add(token.string)
+        lessons[path.name[:2]] = (title, names)
+    return lessons
+
+
+def taught_lines(name):
+    doc = getattr(kmeans_lessons, name).__doc__ or ""
+    return [line.strip() for line in doc.splitlines() if line.strip().startswith("Taught in")]
+
+
+def public_name_params():
+    return [pytest.param(name, marks=pytest.mark.xfail(
+                strict=True, reason="docstring in grading/, fixed after the restructure lands"))
+            if name in GRADING_NAMES else name
+            for name in kmeans_lessons.__all__]
+
+
+def _check_taught_line(name, lessons):
+    lines = taught_lines(name)
+    assert len(lines) == 1, f"{name}: expected one 'Taught in notebook NN (Title).' line, " \
+                            f"got {lines}"
+    match = TAUGHT.match(lines[0])
+    assert match, f"{name}: {lines[0]!r} is not 'Taught in notebook NN (Title).'"
+    number, title = match.groups()
+    assert number in lessons, f"{name}: there is no notebook {number}"
+    assert title == lessons[number][0], f"{name}: notebook {number} is {lessons[number][0]!r}"
+    used = RETURNED_BY.get(name, name)
+    assert used in lessons[number][1], f"{name}: notebook {number} does not use {used}"
+
+
+@pytest.mark.parametrize("public_name", public_name_params())
+def test_every_public_name_says_which_notebook_teaches_it(public_name):
+    _check_taught_line(public_name, notebook_names())
+
+
+def test_the_taught_line_check_catches_a_wrong_notebook():
+    lessons = {"02": ("Distances", {"assign"}), "03": ("Old Faithful", {"kmeans"})}
+    _check_taught_line("assign", lessons)
+    for broken in ({"02": ("Distances", set())},            # notebook does not use it
+                   {"02": ("Broadcasting", {"assign"})},    # wrong title
+                   {"05": ("MNIST", {"assign"})}):          # no notebook 02
+        try:
+            _check_taught_line("assign", broken)
+        except AssertionError:
+            continue
+        raise AssertionError(f"{broken} was accepted")

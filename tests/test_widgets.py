@@ -10,7 +10,7 @@ from PIL import Image
 
 from kmeans_lessons.algorithm import kmeans
 from kmeans_lessons.distances import assign as reference_assign
-from kmeans_lessons.init import init_farthest, init_kmeans_pp, init_random
+from kmeans_lessons.initialisation import init_farthest, init_kmeans_pp, init_random
 from kmeans_lessons.plotting import GRID_SIZE, cluster_colors
 from kmeans_lessons.widgets import KMeansStepper, replay_kmeans
 
@@ -63,7 +63,7 @@ def shown_labels(stepper):
 def assert_frame_matches(stepper, step):
     """Centres, colours, trails, J marker and title equal history[step]."""
     plot, s = stepper.plot, stepper.history[step]
-    np.testing.assert_allclose(plot.centres.get_offsets(), s.centers)
+    np.testing.assert_allclose(plot.centers.get_offsets(), s.centers)
     expected = np.full(len(plot.xy), -1) if s.labels is None else s.labels
     np.testing.assert_array_equal(shown_labels(stepper), expected)
     for j, line in enumerate(plot.point_lines):
@@ -117,11 +117,11 @@ def test_init_step_draws_grey_points_and_no_loss(stepper):
 
 def test_moving_the_slider_updates_the_same_artists_and_a_new_image(stepper):
     plot = stepper.plot
-    artists = (stepper.figure, plot.centres, plot.regions, plot.loss_marker,
+    artists = (stepper.figure, plot.centers, plot.regions, plot.loss_marker,
                *plot.point_lines, *plot.trails)
     before = stepper.image.value
     stepper.step_slider.value = 2
-    assert (stepper.figure, plot.centres, plot.regions, plot.loss_marker,
+    assert (stepper.figure, plot.centers, plot.regions, plot.loss_marker,
             *plot.point_lines, *plot.trails) == artists
     assert stepper.image.value != before
     width, height = stepper.figure.canvas.get_width_height()
@@ -166,7 +166,7 @@ def test_changing_k_computes_a_new_history(stepper, blobs):
     assert stepper.step_slider.max == len(stepper.history) - 1
     assert len(stepper.plot.trails) == len(stepper.plot.point_lines) == 4
     stepper.step_slider.value = stepper.step_slider.max
-    np.testing.assert_allclose(stepper.plot.centres.get_offsets(), stepper.history[-1].centers)
+    np.testing.assert_allclose(stepper.plot.centers.get_offsets(), stepper.history[-1].centers)
 
 
 @pytest.mark.parametrize("init", ["random", "farthest"])
@@ -341,7 +341,7 @@ def test_more_than_two_features_are_projected_to_principal_components():
     stepper.step_slider.value = 2
     expected = pca.transform(stepper.history[2].centers)
     # Principal components are defined up to sign.
-    np.testing.assert_allclose(np.abs(stepper.plot.centres.get_offsets()), np.abs(expected),
+    np.testing.assert_allclose(np.abs(stepper.plot.centers.get_offsets()), np.abs(expected),
                                atol=1e-8)
     np.testing.assert_allclose(np.abs(stepper.plot.xy), np.abs(pca.transform(X)), atol=1e-8)
 

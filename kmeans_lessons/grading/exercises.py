@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from .. import algorithm, broadcasting, classify, distances, init, metrics, selection, spherical
+from .. import algorithm, broadcasting, classify, distances, metrics, selection, spherical, initialisation as init
 from .._validation import check_samples_and_centers
 from .cases import (OutputCase, ProbeCase, TimingCase, as_array_or_problem, compare_array,
                     compare_labels, compare_number)
