@@ -1,4 +1,4 @@
-# Two commands: `make lab` opens the course, `make test` runs every test and notebook.
+# Two commands: `make lab` opens the course, `make test` lints (ruff) and runs every test and notebook.
 # Both create .venv with the machine's python3 (3.10+) and install what they need.
 
 PYTHON ?= python3
@@ -24,6 +24,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 release: $(STAMP)

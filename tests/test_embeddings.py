@@ -8,7 +8,6 @@ $KMEANS_LESSONS_DATA/minilm_reference.json (CI: ../shared/datasets).
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
