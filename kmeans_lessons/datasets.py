@@ -1,7 +1,14 @@
-"""The data the course clusters: Old Faithful, MNIST, the 8x8 digits and seeded simulated sets.
+"""The data the course clusters: Old Faithful, the sentence corpus, MNIST, the 8x8 digits and
+seeded simulated sets.
 
 Real data sets load from files; simulated ones are generated from a seed, so no binary blobs
 live in git and every notebook draws the same points on every machine.
+
+The course's own small files (Old Faithful, the sentences) ship inside the package, in
+``kmeans_lessons/data/``, and are read through ``importlib.resources``: a plain
+``pip install kmeans-lessons`` has them, with or without a clone of the repository beside it.
+The repository's top-level ``datasets/`` folder holds the same files with their sources
+(``tests/test_datasets.py`` checks that the two copies are byte for byte the same).
 
 MNIST is too large (and not ours) to commit. :func:`load_mnist` looks for the four original IDX
 files in this order:
@@ -17,6 +24,7 @@ tampered file is never parsed into silently wrong digits.
 
 import gzip
 import hashlib
+import importlib.resources
 import os
 import tempfile
 import urllib.error
@@ -67,7 +75,8 @@ MNIST_MIRRORS = (
 )
 
 _SPLIT_PREFIX = {"train": "train", "test": "t10k"}
-_PACKAGE_DATA = Path(__file__).resolve().parent.parent / "datasets"
+#: The folder of the course's own data files inside the installed package.
+_COURSE_DATA = importlib.resources.files(__package__) / "data"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -75,23 +84,28 @@ class DatasetNotFoundError(FileNotFoundError):
     put them."""
 
 
-# --- Old Faithful ------------------------------------------------------------------------------
+# --- the course's own files --------------------------------------------------------------------
 
 
 def course_file(name):
-    """Path of ``datasets/<name>`` in the course repository, with a clear error if it is absent.
-
-    The small data files live in the repository's top-level ``datasets/`` folder, beside the
-    package; they are found when the package is used from a clone (``make lab`` installs it in
-    editable mode), not from a copy installed with a plain ``pip install .``.
-    """
-    path = _PACKAGE_DATA / name
-    if not path.is_file():
+    """The packaged data file ``kmeans_lessons/data/<name>``, as an ``importlib.resources``
+    Traversable (open it with ``.open()``), with a clear error if it is absent."""
+    resource = _COURSE_DATA / name
+    if not resource.is_file():
         raise DatasetNotFoundError(
-            f"{path} is missing. The course's data files ship in the repository's datasets/ "
-            f"folder: use the package from a clone of the repository (make lab, or "
-            f"pip install -e . inside the clone), not from a copy installed elsewhere.")
-    return path
+            f"kmeans_lessons/data/{name} is missing from the installed package ({_COURSE_DATA}): "
+            f"the installation is incomplete. Reinstall it: pip install --force-reinstall "
+            f"kmeans-lessons (or make install inside a clone of the repository).")
+    return resource
+
+
+def _read_course_csv(name, **options):
+    """A packaged CSV file as a DataFrame (read through the resource, so a zipped install works)."""
+    with course_file(name).open("rb") as file:
+        return pd.read_csv(file, **options)
+
+
+# --- Old Faithful ------------------------------------------------------------------------------
 
 
 def load_old_faithful():
@@ -107,7 +121,7 @@ def load_old_faithful():
 
     Taught in notebook 03 (Old Faithful).
     """
-    return pd.read_csv(course_file("old_faithful.csv"))
+    return _read_course_csv("old_faithful.csv")
 
 
 # --- the sentence corpus -----------------------------------------------------------------------
@@ -123,7 +137,7 @@ def load_sentences():
 
     Taught in notebook 06 (Embeddings).
     """
-    return pd.read_csv(course_file("sentences.csv"), dtype=str, keep_default_na=False)
+    return _read_course_csv("sentences.csv", dtype=str, keep_default_na=False)
 
 
 # --- MNIST -------------------------------------------------------------------------------------

@@ -1,8 +1,16 @@
-"""The project's layout and the two dependency lists (pyproject.toml, environment.yml) agree."""
+"""The project's layout, the two dependency lists (pyproject.toml, environment.yml), the public
+names' "Taught in" lines, and a wheel that works without the repository."""
 
 import functools
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import sysconfig
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -163,3 +171,72 @@ def test_the_taught_line_check_catches_a_wrong_notebook():
         except AssertionError:
             continue
         raise AssertionError(f"{broken} was accepted")
+
+
+# --- the wheel works without the repository ----------------------------------------------------
+
+USE_INSTALLED_COPY = """
+import json
+import kmeans_lessons
+from kmeans_lessons import load_old_faithful, load_sentences
+from kmeans_lessons.datasets import course_file
+
+faithful, sentences = load_old_faithful(), load_sentences()
+print(json.dumps({
+    "package": kmeans_lessons.__file__,
+    "data": str(course_file("old_faithful.csv")),
+    "faithful": faithful.to_dict("list"),
+    "sentences": sentences.to_dict("list"),
+}))
+"""
+
+
+def run(command, **options):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, **options)
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def test_the_wheel_loads_the_course_data_without_the_repository(tmp_path):
+    # Build from a copy of the files a wheel is made of, so nothing is written into the clone.
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ["pyproject.toml", "README.md"]:
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "kmeans_lessons", source / "kmeans_lessons",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
+         "--no-build-isolation", "--wheel-dir", str(tmp_path / "dist"), str(source)])
+    (wheel,) = (tmp_path / "dist").glob("kmeans_lessons-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        data = sorted(n for n in archive.namelist() if n.startswith("kmeans_lessons/data/"))
+    assert data == ["kmeans_lessons/data/old_faithful.csv", "kmeans_lessons/data/sentences.csv"]
+
+    # A fresh venv holds only the wheel; the third-party packages come from this environment
+    # through a .pth line. Directories named in a .pth file have their own .pth files ignored,
+    # so this environment's editable hook (which would import the clone) stays out.
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index",
+         "--no-deps", "--quiet", str(wheel)])
+    site_packages = Path(run([str(python), "-c", "import sysconfig; "
+                              "print(sysconfig.get_paths()['purelib'])"]).strip())
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (site_packages / "third_party_from_the_test_env.pth").write_text("\n".join(sorted(outer)))
+
+    # Run from a folder outside the clone, isolated from PYTHONPATH and the current directory.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    report = json.loads(run([str(python), "-I", "-c", USE_INSTALLED_COPY], cwd=elsewhere,
+                            env=environment))
+
+    assert Path(report["package"]).is_relative_to(site_packages), report["package"]
+    assert Path(report["data"]).is_relative_to(site_packages / "kmeans_lessons" / "data")
+    assert not Path(report["package"]).is_relative_to(ROOT)
+    from kmeans_lessons import load_old_faithful, load_sentences
+
+    assert report["faithful"] == load_old_faithful().to_dict("list")
+    assert report["sentences"] == load_sentences().to_dict("list")
+    assert len(report["faithful"]["waiting"]) == 272
