@@ -1,4 +1,5 @@
 # Two commands: `make lab` opens the course, `make test` lints (ruff) and runs every test and notebook.
+# `make site` writes the executed lessons as static HTML pages to site/ (open site/index.html).
 # Both create .venv with the machine's python3 (3.10+) and install what they need.
 
 PYTHON ?= python3
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 # Reinstall only when the dependency lists change.
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test install clean release
+.PHONY: lab test install clean release site
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +31,9 @@ test: $(STAMP)
 release: $(STAMP)
 	$(BIN)/kmeans-lessons release notebooks/ --out release/
 
+# The course site: the lessons' stored outputs as pages, the stepper working with no kernel.
+site: $(STAMP)
+	$(BIN)/python -m kmeans_lessons.site notebooks --out site
+
 clean:
-	rm -rf $(VENV) release .pytest_cache
+	rm -rf $(VENV) release site .pytest_cache

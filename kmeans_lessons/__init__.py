@@ -32,9 +32,24 @@ _LAZY = {
     "make_rings": "datasets",
     "make_uneven_blobs": "datasets",
     "KMeansStepper": "widgets",
+    "calinski_harabasz": "selection",
+    "accuracy_by_k": "classify",
+    "image_pixels": "quantisation",
+    "quantise_image": "quantisation",
+    "bits_per_pixel": "quantisation",
+    "compression_ratio": "quantisation",
+    "fit_codebook": "quantisation",
+    "image_blocks": "quantisation",
+    "quantise_blocks": "quantisation",
     "embed_sentences": "embeddings",
     "token_embeddings": "embeddings",
     "load_sentences": "datasets",
+    # transfer exercises of notebooks 01, 02, 03, 06 and the D² picture of notebook 03
+    "scale_each_image": "broadcasting",
+    "weighted_sq_dists": "distances",
+    "update_medians": "algorithm",
+    "assignment_margin": "spherical",
+    "plot_d2_probabilities": "plotting",
 }
 
 __all__ = [

@@ -512,3 +512,47 @@ default "k-means++"
         if sample_weight is None:
             return -float(nearest.sum())
         return -float(nearest @ sample_weight)
+
+
+# --- transfer exercise of notebook 03: the update step of k-medians ---------------------------
+
+__all__ += ["update_medians"]
+
+
+def update_medians(X, labels, centers):
+    """Move every centre to the coordinate-wise median of the samples assigned to it.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Samples, one per row.
+    labels : int array of shape (n,)
+        Cluster of every sample, values in 0..k-1.
+    centers : array of shape (k, d)
+        The current centres; only used for clusters that have no members.
+
+    Returns
+    -------
+    new_centers : float array of shape (k, d)
+        A new array. Row j holds, feature by feature, the median of ``X[labels == j]`` (for an
+        even number of members the mean of the two middle values, as ``np.median``); an empty
+        cluster keeps its previous centre.
+
+    Notes
+    -----
+    This is the update of **k-medians**. The mean minimises the sum of *squared* Euclidean
+    distances to the members; the median of each feature minimises the sum of *absolute*
+    differences, so the sum of Manhattan distances. A few far outliers move a mean a long way
+    and a median hardly at all.
+
+    Taught in notebook 03 (Old Faithful).
+    """
+    X, centers = check_samples_and_centers(X, centers)
+    k = centers.shape[0]
+    labels = check_labels(labels, X.shape[0], k)
+    new_centers = centers.astype(float)  # a copy: empty clusters keep their centre
+    for j in range(k):  # np.median has no grouped form; k is small, each pass is vectorised
+        members = X[labels == j]
+        if len(members):
+            new_centers[j] = np.median(members, axis=0)
+    return new_centers

@@ -116,3 +116,55 @@ def pick_per_row(X, idx):
             f"from {idx.min()} to {idx.max()}."
         )
     return np.take_along_axis(X, idx.astype(np.intp)[:, np.newaxis], axis=1)[:, 0]
+
+
+# --- transfer exercise of notebook 01: a shape bug in three dimensions -------------------------
+
+__all__ += ["scale_each_image"]
+
+
+def scale_each_image(images):
+    """Divide every image of a batch by its own brightest pixel.
+
+    Parameters
+    ----------
+    images : array of shape (n, h, w)
+        ``n`` greyscale images of ``h`` rows and ``w`` columns, brightness >= 0.
+
+    Returns
+    -------
+    scaled : float array of shape (n, h, w)
+        ``scaled[i] = images[i] / images[i].max()``, so the brightest pixel of every image is 1.
+        An all-black image (maximum 0) has nothing to scale and stays all zeros (not NaN).
+
+    Notes
+    -----
+    ``images.max(axis=(1, 2))`` has shape (n,), which broadcasting lines up with the *last* axis
+    (w), not the first: "operands could not be broadcast together with shapes (n,h,w) (n,)".
+    With ``keepdims=True`` the maxima keep the shape (n, 1, 1) and stretch over each image.
+
+    Taught in notebook 01 (Broadcasting).
+    """
+    if isinstance(images, (str, bytes)) or images is None:
+        raise TypeError(f"images must be a 3-D array of numbers, got {type(images).__name__}.")
+    array = np.asarray(images)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                     or array.dtype == bool):
+        raise TypeError(f"images must hold numbers, got dtype {array.dtype}.")
+    if array.ndim != 3:
+        raise ValueError(
+            f"images must be 3-D with shape (n_images, height, width), got shape {array.shape}; "
+            f"a single image of shape (h, w) becomes a batch of one with images[np.newaxis]."
+        )
+    if array.size == 0:
+        raise ValueError(f"images is empty (shape {array.shape}).")
+    array = array.astype(float)
+    if not np.isfinite(array).all():
+        raise ValueError("images contains NaN or infinity.")
+    if array.min() < 0:
+        raise ValueError(
+            f"images must hold brightness values >= 0, found {array.min():g}; shift the data "
+            f"first if it was centred."
+        )
+    brightest = array.max(axis=(1, 2), keepdims=True)  # (n, 1, 1): one maximum per image
+    return np.divide(array, brightest, out=np.zeros_like(array), where=brightest > 0)

@@ -5,9 +5,10 @@ Taught in notebook 05 (MNIST).
 
 import numpy as np
 
-from ._validation import check_labels, check_whole_number
+from ._validation import as_samples, check_labels, check_whole_number
+from .algorithm import KMeans  # for accuracy_by_k (notebook 05, exercise 4)
 
-__all__ = ["majority_labels"]
+__all__ = ["majority_labels", "accuracy_by_k"]
 
 
 def majority_labels(cluster_labels, y_true, k):
@@ -52,3 +53,50 @@ def majority_labels(cluster_labels, y_true, k):
     empty = counts.sum(axis=1) == 0
     majority[empty] = classes[np.bincount(class_index).argmax()]
     return majority
+
+
+# --- accuracy against k on held-out data (notebook 05, exercise 4) ----------------------------
+
+
+def accuracy_by_k(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    """Accuracy of the majority-label classifier on its own data and on held-out data, per k.
+
+    For every k: ``KMeans(k, init="random", n_init=1, random_state=seed)`` is fitted on
+    ``X_fit``, every cluster is named by the majority of ``y_fit`` among its members
+    (:func:`majority_labels`), and every sample is predicted as the name of its nearest centre.
+
+    Parameters
+    ----------
+    X_fit : array of shape (n_fit, d)
+    y_fit : array of shape (n_fit,)
+        Samples and labels the clusters are learned and named from.
+    X_held : array of shape (n_held, d)
+    y_held : array of shape (n_held,)
+        Samples and labels used only to measure.
+    ks : sequence of int
+        Numbers of clusters, each in 1..n_fit.
+    seed : int, default 0
+        ``random_state`` of every fit (the same seed for every k).
+
+    Returns
+    -------
+    fit_accuracy : float array of shape (len(ks),)
+        Share of the ``X_fit`` samples predicted right (the purity of the clustering).
+    held_accuracy : float array of shape (len(ks),)
+        Share of the ``X_held`` samples predicted right.
+
+    Taught in notebook 05 (MNIST).
+    """
+    X_fit, X_held = as_samples(X_fit, "X_fit"), as_samples(X_held, "X_held")
+    y_fit, y_held = np.asarray(y_fit), np.asarray(y_held)
+    if y_fit.shape != (len(X_fit),) or y_held.shape != (len(X_held),):
+        raise ValueError(f"y_fit has shape {y_fit.shape} and y_held {y_held.shape}; expected "
+                         f"({len(X_fit)},) and ({len(X_held)},): one label per sample.")
+    ks = list(np.asarray(ks).ravel())
+    fit_accuracy, held_accuracy = np.empty(len(ks)), np.empty(len(ks))
+    for i, k in enumerate(ks):
+        model = KMeans(int(k), init="random", n_init=1, random_state=seed).fit(X_fit)
+        names = majority_labels(model.labels_, y_fit, int(k))  # (k,) a label per cluster
+        fit_accuracy[i] = np.mean(names[model.labels_] == y_fit)
+        held_accuracy[i] = np.mean(names[model.predict(X_held)] == y_held)
+    return fit_accuracy, held_accuracy

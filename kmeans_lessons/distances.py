@@ -91,3 +91,53 @@ def inertia(X, C):
     Taught in notebook 03 (Old Faithful).
     """
     return float(pairwise_sq_dists(X, C).min(axis=1).sum(dtype=np.float64))
+
+
+# --- transfer exercise of notebook 02: the expansion under a weighted metric -------------------
+
+__all__ += ["weighted_sq_dists"]
+
+
+def weighted_sq_dists(X, C, w):
+    """Weighted squared distances from every sample to every centre.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Samples, one per row.
+    C : array of shape (k, d)
+        Centres, one per row.
+    w : array of shape (d,)
+        One weight >= 0 per feature.
+
+    Returns
+    -------
+    D : float array of shape (n, k)
+        ``D[i, j] = sum_f w[f] * (X[i, f] - C[j, f]) ** 2``, never negative.
+
+    Notes
+    -----
+    Multiplying out each term gives ||x||_w^2 + ||c||_w^2 - 2 (x * w) . c, so the table is one
+    matrix product plus a column and a row, with memory n * k, as for the plain distances. With
+    ``w = 1 / X.var(axis=0)`` this is the squared distance between the standardised samples,
+    without making a standardised copy of X.
+
+    Taught in notebook 02 (Distances).
+    """
+    X, C = check_samples_and_centers(X, C)
+    w = np.asarray(w)
+    if w.dtype == object or not np.issubdtype(w.dtype, np.number) or w.shape != (X.shape[1],):
+        raise ValueError(
+            f"w must hold one number per feature, shape ({X.shape[1]},), got shape {w.shape} "
+            f"and dtype {w.dtype}."
+        )
+    w = w.astype(X.dtype)
+    if not np.isfinite(w).all() or w.min() < 0:
+        raise ValueError("w must hold finite weights >= 0: a negative weight is not a distance.")
+    # Shift both by the mean of the centres: the distances stay the same, the rounding shrinks.
+    shift = C.mean(axis=0)
+    X, C = X - shift, C - shift
+    x_part = (X ** 2) @ w                   # (n,): ||x||_w^2
+    c_part = (C ** 2) @ w                   # (k,): ||c||_w^2
+    D = x_part[:, np.newaxis] + c_part - 2 * (X * w) @ C.T  # (n, 1) + (k,) - (n, k)
+    return np.maximum(D, 0)                 # rounding can dip just below zero

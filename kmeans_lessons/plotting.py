@@ -367,3 +367,65 @@ class StepperPlot:
         buffer = io.BytesIO()
         Image.fromarray(rgb).save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
+
+
+# --- notebook 03: k-means++'s D² sampling as a picture ------------------------------------------
+
+__all__ += ["plot_d2_probabilities"]
+
+
+def plot_d2_probabilities(ax, X, centers, step, *, xlabel="x₁", ylabel="x₂", colorbar=True):
+    """Draw 2-D samples coloured and sized by their chance of becoming k-means++'s next centre.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    X : array of shape (n, 2)
+        Samples.
+    centers : array of shape (k, 2)
+        The centres k-means++ chose, in the order it chose them.
+    step : int, 1 <= step < k
+        How many of them are chosen so far: those are drawn as black stars, and the colours show
+        the chances for centre number ``step + 1``.
+    xlabel, ylabel : str
+        Axis labels.
+    colorbar : bool, default True
+        Add a colour bar for the probability scale next to ``ax``.
+
+    Returns
+    -------
+    p : float array of shape (n,)
+        The chances drawn, ``D2 / D2.sum()`` with ``D2`` the squared distance of every sample to
+        its nearest chosen centre (:func:`kmeans_lessons.frames.d2_chances`, which the stepper's
+        D² view uses too). They add up to 1.
+
+    Notes
+    -----
+    The most likely samples are drawn last, so they sit on top. Colour and area both follow the
+    chance (viridis, colour-blind safe), so a lone far sample and a crowd of middling ones can be
+    compared by eye: what matters for the draw is the sum over a group.
+
+    Taught in notebook 03 (Old Faithful).
+    """
+    from .frames import d2_chances  # frames imports this module: imported when first drawn
+
+    X = np.asarray(X, dtype=float)
+    centers = np.atleast_2d(np.asarray(centers, dtype=float))
+    if X.ndim != 2 or X.shape[1] != 2 or centers.shape[1] != 2:
+        raise ValueError(f"plot_d2_probabilities draws 2-D data: X must be (n, 2) and centers "
+                         f"(k, 2), got {X.shape} and {centers.shape}.")
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not (
+            1 <= step < len(centers)):
+        raise ValueError(f"step must be a whole number from 1 to {len(centers) - 1} (the centres "
+                         f"chosen so far), got {step!r}.")
+    p = d2_chances(X, centers)[step]
+    order = np.argsort(p, kind="stable")  # most likely on top
+    points = ax.scatter(X[order, 0], X[order, 1], c=p[order], cmap="viridis", vmin=0,
+                        s=4 + 200 * p[order] / p.max(), edgecolors="none")
+    ax.scatter(centers[:step, 0], centers[:step, 1], marker="*", s=350, color="black",
+               edgecolors="white", label="centres chosen so far")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if colorbar:
+        ax.figure.colorbar(points, ax=ax, label="chance of becoming the next centre")
+    return p

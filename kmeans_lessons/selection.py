@@ -10,7 +10,7 @@ from .algorithm import kmeans
 from .distances import inertia
 from .initialisation import init_kmeans_pp
 
-__all__ = ["elbow_sweep"]
+__all__ = ["elbow_sweep", "calinski_harabasz"]
 
 
 def _check_ks(ks, n):
@@ -73,3 +73,54 @@ def elbow_sweep(X_train, X_val, ks, n_init=5, seed=0):
         train_loss[i] = best.losses[-1] / X_train.shape[0]
         val_loss[i] = inertia(X_val, best.centers) / X_val.shape[0]
     return train_loss, val_loss
+
+
+# --- a criterion for k: Calinski-Harabasz (notebook 04, exercise 2) ---------------------------
+
+
+def calinski_harabasz(X, labels):
+    """The Calinski-Harabasz score of a clustering: spread between clusters against spread within.
+
+    With W = J, the sum of squared distances of the samples to their cluster means, and
+    B = sum over clusters of n_j * ||mean_j - mean of all||^2, the score is
+
+        (B / (k - 1)) / (W / (n - k)).
+
+    Both sums are divided by their degrees of freedom, so that more clusters are not rewarded
+    just for being more; a higher score means tighter clusters that lie farther apart.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        The samples.
+    labels : int array of shape (n,)
+        Cluster of every sample (any integers); k, the number of distinct labels, must satisfy
+        2 <= k <= n - 1.
+
+    Returns
+    -------
+    score : float
+        Agrees with ``sklearn.metrics.calinski_harabasz_score``; ``inf`` when every cluster is
+        a single point repeated (W = 0).
+
+    Taught in notebook 04 (Elbow curves).
+    """
+    X = as_samples(X)
+    labels = np.asarray(labels)
+    if labels.shape != (X.shape[0],):
+        raise ValueError(f"labels has shape {labels.shape}, expected ({X.shape[0]},): one "
+                         f"cluster label per row of X.")
+    clusters, index = np.unique(labels, return_inverse=True)
+    n, k = X.shape[0], clusters.size
+    if not 2 <= k <= n - 1:
+        raise ValueError(f"labels name {k} cluster(s) for {n} samples; the score needs "
+                         f"2 <= k <= n - 1 (with one cluster there is no spread between).")
+    index = index.ravel()
+    counts = np.bincount(index, minlength=k)  # (k,)
+    means = np.stack([np.bincount(index, weights=X[:, j], minlength=k) for j in
+                      range(X.shape[1])], axis=1) / counts[:, np.newaxis]  # (k, d)
+    within = float(((X - means[index]) ** 2).sum())
+    between = float((counts * ((means - X.mean(axis=0)) ** 2).sum(axis=1)).sum())
+    if within == 0:
+        return float("inf")
+    return (between / (k - 1)) / (within / (n - k))

@@ -95,3 +95,42 @@ def central_members(X, centers, labels, m=3):
         nearest = rows[order]
         members[j, :nearest.size] = nearest
     return members
+
+
+# --- transfer exercise of notebook 06: how sure is each assignment? ----------------------------
+
+__all__ += ["assignment_margin"]
+
+
+def assignment_margin(X, centers):
+    """For every sample, how much closer in direction its best centre is than the runner-up.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Samples, one per row (any lengths: only their directions count).
+    centers : array of shape (k, d), k >= 2
+        Cluster centres (any lengths: only their directions count).
+
+    Returns
+    -------
+    margin : float array of shape (n,)
+        ``margin[i]`` = largest cosine between ``X[i]`` and a centre minus the second largest,
+        between 0 and 2. Near 0: the sample sits on the border between two clusters. A row of
+        zeros has no direction; its cosines are all 0 and so is its margin.
+
+    Notes
+    -----
+    The cosines are one matrix product of the normalised rows, (n, d) @ (d, k). Sorting each row
+    (axis 1) puts the best and second-best centre in the last two columns.
+
+    Taught in notebook 06 (Embeddings).
+    """
+    X, centers = check_samples_and_centers(X, centers)
+    if centers.shape[0] < 2:
+        raise ValueError(
+            f"a margin needs at least two centres to compare, got {centers.shape[0]}."
+        )
+    cosines = normalize_rows(X) @ normalize_rows(centers).T  # (n, k)
+    top_two = np.sort(cosines, axis=1)[:, -2:]               # (n, 2): second best, best
+    return top_two[:, 1] - top_two[:, 0]

@@ -1,16 +1,17 @@
 """Interactive widgets: step through k-means one half-step at a time.
 
-:class:`KMeansStepper` puts ipywidgets controls (a step slider, a Play button, k, init and seed,
-a restart button) above a figure drawn by :class:`kmeans_lessons.plotting.StepperPlot`. The run
-is computed once, when the settings change; moving the slider only replays the stored history.
-With ``assign=`` / ``update=`` it replays a student's own functions instead of the reference, and
-says where they go wrong.
+:class:`KMeansStepper` computes a run in Python (the reference, or a student's own ``assign`` /
+``update``, with a message saying where they go wrong) and hands the whole run to the browser
+at once, as data (:mod:`kmeans_lessons.frames`). The slider, Play and the drawing then run in
+JavaScript, in :class:`StepperView`, an anywidget whose ES module ships inside the package
+(``static/stepper.js``): stepping costs the kernel nothing and works where no kernel runs at all
+(the static course site built by :mod:`kmeans_lessons.site`, a saved notebook). The settings
+(k, init, seed, restart, the k-means++ picks) are ordinary ipywidgets that recompute the run in
+Python, so they need a running kernel.
 
-How it is displayed: the figure is rendered with Agg to PNG bytes and shown in an
-``ipywidgets.Image`` (CSS class ``kmeans-stepper-figure``; the whole stepper is a ``VBox`` with
-class ``kmeans-stepper``). No ipympl, no pyplot: the figure never prints itself, and executing a
-notebook without a browser (nbclient, nbval, the autograder) cannot hang on it; Play is linked to
-the slider in the browser (``jslink``), so it needs no kernel thread either.
+Layout: a ``VBox`` with class ``kmeans-stepper`` holding the settings row and the view. No
+pyplot, no PNG per frame: executing a notebook without a browser (nbclient, nbval, the
+autograder) cannot hang on it.
 
 Taught in notebook 03 (Old Faithful).
 """
@@ -19,9 +20,12 @@ import html
 import numbers
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 
 from ._validation import as_samples, check_k, check_labels
 from .algorithm import (
@@ -34,9 +38,13 @@ from .algorithm import (
 )
 from .distances import assign as reference_assign
 from .initialisation import INITIALISERS
+from .frames import d2_chances, run_frames
 from .plotting import MAX_CLUSTERS, Projection, StepperPlot
 
-__all__ = ["KMeansStepper", "Replay", "replay_kmeans", "INIT_NAMES"]
+__all__ = ["KMeansStepper", "StepperView", "Replay", "replay_kmeans", "INIT_NAMES"]
+
+#: The stepper's JavaScript and CSS, shipped inside the package (nothing is downloaded).
+STATIC = Path(__file__).resolve().parent / "static"
 
 #: The initialisations the stepper offers, in the order of its dropdown.
 INIT_NAMES = tuple(INITIALISERS)
@@ -266,13 +274,49 @@ def _check_function(fn, name, signature):
             f"{name}={name}, not {name}={name}(...).")
 
 
+class StepperView(anywidget.AnyWidget):
+    """The part of the stepper that lives in the browser: slider, Play, message and picture.
+
+    Drawn by ``static/stepper.js`` (an ES module shipped in the package, no build step) from
+    ``frames``, the whole run as data (see :func:`kmeans_lessons.frames.run_frames`). Moving the
+    slider or playing never calls Python; only ``value`` travels back, so the kernel knows
+    which frame is shown. The same module draws the stepper on the static course site from the
+    notebook's saved widget state (see :mod:`kmeans_lessons.site`).
+
+    Traits (synced with the browser)
+    --------------------------------
+    frames : dict, the run (seeding picks first, if any, then the half-steps)
+    value : int, the frame shown, 0 .. max
+    max : int, the last frame
+    interval : int, milliseconds between frames when playing
+    message : str, HTML said above the picture (how the run ended, what went wrong)
+    """
+
+    _esm = STATIC / "stepper.js"
+    _css = STATIC / "stepper.css"
+    frames = traitlets.Dict().tag(sync=True)
+    value = traitlets.Int(0).tag(sync=True)
+    max = traitlets.Int(0).tag(sync=True)
+    interval = traitlets.Int(700).tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+
+    @traitlets.validate("value")
+    def _valid_value(self, proposal):
+        value = proposal["value"]
+        if not 0 <= value <= self.max:
+            raise traitlets.TraitError(f"value must be in 0..{self.max}, got {value}.")
+        return value
+
+
 class KMeansStepper:
     """Step through k-means one half-step (assign, update) at a time.
 
-    Shows a control row (step slider, Play, k, init, seed, restart) above a figure: the samples
-    coloured by cluster, the region of each centre shaded, each centre with its trail, and the
-    loss J after every half-step with the current one marked. The run is computed when the
-    settings change; the slider replays it.
+    Shows a row of settings (k, init, seed, restart, k-means++ picks) above the stepper proper:
+    a step slider with Play, a message, and a picture of the samples coloured by cluster, the
+    region of each centre shaded, each centre with its trail, and the loss J after every
+    half-step with the current one marked. The run is computed in Python when the settings
+    change (your functions included); the slider, Play and the drawing run in the browser, so
+    the stepper also works on a page with no kernel (the course site).
 
     Parameters
     ----------
@@ -289,35 +333,46 @@ class KMeansStepper:
         Your own assignment step, replayed instead of the reference.
     update : callable ``update(X, labels, C) -> centers (k, d)``, optional
         Your own update step, replayed instead of the reference.
+    show_d2 : bool, default False
+        With ``init="k-means++"``, first show how the start was chosen: one frame per pick with
+        every sample coloured by its chance of becoming the next centre (D^2 / sum D^2).
     max_iter : int, default 100
     tol : float, default 1e-4
         The stopping rule of :func:`kmeans_lessons.kmeans`.
 
     Attributes
     ----------
-    step_slider : ipywidgets.IntSlider
-        The half-step shown, 0 .. len(history) - 1; set its ``value`` to move.
-    figure : matplotlib.figure.Figure
-        The figure (its artists are on ``plot``: points, centres, trails, regions, loss_marker).
+    view : StepperView
+        The browser part; ``view.value`` is the frame shown (set it to move), ``view.message``
+        what the message line says, ``view.frames`` the run as sent to the browser.
+    step : int
+        The half-step shown, 0 .. len(history) - 1 (0 while a k-means++ pick is shown); set it
+        to move.
     history : list of HalfStep
         The run being replayed; ``replay`` also holds ``converged``, ``error`` and ``rises``.
-    play, k_input, init_dropdown, seed_input, restart_button, message, image : widgets
-        ``restart_button`` starts again from the next seed; ``message`` says how the run ended
-        and what went wrong in your code; ``image`` holds the PNG of the figure.
+    chances : (k, n) array or None
+        With ``show_d2``: each sample's chance of being picked at every k-means++ pick.
+    plot, figure : StepperPlot, matplotlib.figure.Figure
+        The same picture in matplotlib, at the half-step shown (for saving or printing); the
+        browser's drawing takes its layout, colours and texts from it.
+    k_input, init_dropdown, seed_input, restart_button, d2_checkbox : ipywidgets
+        The settings; changing one recomputes the run (needs a running kernel).
+        ``restart_button`` starts again from the next seed.
     widget : ipywidgets.VBox
         Everything together; displaying the stepper displays this.
 
     Examples
     --------
     >>> stepper = KMeansStepper(X, k=2)                  # doctest: +SKIP
-    >>> stepper.step_slider.value = 3                    # doctest: +SKIP
+    >>> stepper.step = 3                                 # doctest: +SKIP
     >>> KMeansStepper(X, k=2, assign=my_assign)          # doctest: +SKIP
+    >>> KMeansStepper(X, k=3, show_d2=True)              # doctest: +SKIP
 
     Taught in notebook 03 (Old Faithful).
     """
 
     def __init__(self, X, k=3, init="k-means++", seed=0, assign=None, update=None, *,
-                 max_iter=100, tol=1e-4):
+                 show_d2=False, max_iter=100, tol=1e-4):
         names = _feature_names(X)
         self.X = as_samples(X)
         n, d = self.X.shape
@@ -328,24 +383,20 @@ class KMeansStepper:
         k = _check_settings(k, init, seed, n)
         _check_function(assign, "assign", "assign(X, C) -> labels")
         _check_function(update, "update", "update(X, labels, C) -> centers")
+        if not isinstance(show_d2, bool):
+            raise TypeError(f"show_d2 must be True or False, got {show_d2!r}.")
         _check_loop_settings(max_iter, tol)
         self.assign, self.update = assign, update
         self.max_iter, self.tol = max_iter, tol
 
-        self.plot = StepperPlot(self.X, Projection(self.X, names))
-        self.figure = self.plot.figure
-        self._build_controls(k, init, seed, n)
+        self._plot = StepperPlot(self.X, Projection(self.X, names))
+        self._build_controls(k, init, seed, n, show_d2)
         self._run()
 
     # --- controls ----------------------------------------------------------------------------
 
-    def _build_controls(self, k, init, seed, n):
+    def _build_controls(self, k, init, seed, n, show_d2):
         short = {"description_width": "initial"}
-        self.step_slider = widgets.IntSlider(value=0, min=0, max=1, description="half-step",
-                                             style=short, layout=widgets.Layout(width="420px"))
-        self.play = widgets.Play(value=0, min=0, max=1, interval=700, description="play")
-        # Linked in the browser: Play ticks without any thread in the kernel.
-        self._play_link = widgets.jslink((self.play, "value"), (self.step_slider, "value"))
         self.k_input = widgets.BoundedIntText(value=k, min=1, max=min(MAX_CLUSTERS, n),
                                               description="k", style=short,
                                               layout=widgets.Layout(width="90px"))
@@ -355,22 +406,21 @@ class KMeansStepper:
                                                  description="seed", style=short,
                                                  layout=widgets.Layout(width="130px"))
         self.restart_button = widgets.Button(description="restart (next seed)", icon="refresh",
-                                             tooltip="Start again from new initial centres")
-        self.message = widgets.HTML()
-        self.image = widgets.Image(format="png")
-        self.image.add_class("kmeans-stepper-figure")
+                                             tooltip="Start again from new initial centres",
+                                             layout=widgets.Layout(width="auto"))
+        self.d2_checkbox = widgets.Checkbox(
+            value=show_d2, description="show the k-means++ picks (D² chances)", indent=False,
+            layout=widgets.Layout(width="auto"))
+        self.view = StepperView()
 
-        self.step_slider.observe(self._on_step, names="value")
-        for control in (self.k_input, self.init_dropdown, self.seed_input):
+        for control in (self.k_input, self.init_dropdown, self.seed_input, self.d2_checkbox):
             control.observe(self._on_settings, names="value")
         self.restart_button.on_click(self._on_restart)
 
         self.widget = widgets.VBox([
-            widgets.HBox([self.play, self.step_slider]),
             widgets.HBox([self.k_input, self.init_dropdown, self.seed_input,
-                          self.restart_button]),
-            self.message,
-            self.image,
+                          self.restart_button, self.d2_checkbox]),
+            self.view,
         ])
         self.widget.add_class("kmeans-stepper")
 
@@ -389,8 +439,40 @@ class KMeansStepper:
         """Seed of the run shown."""
         return self.seed_input.value
 
-    def _on_step(self, change):
-        self._show(change["new"])
+    @property
+    def show_d2(self):
+        """True when the k-means++ picks are shown before the run."""
+        return self.d2_checkbox.value and self.init == "k-means++"
+
+    @property
+    def n_picks(self):
+        """Frames before the half-steps: the k-means++ picks when shown, else 0."""
+        return 0 if self.chances is None else len(self.chances)
+
+    @property
+    def step(self):
+        """The half-step shown (0, the start, while a k-means++ pick is shown)."""
+        return max(self.view.value - self.n_picks, 0)
+
+    @step.setter
+    def step(self, step):
+        last = len(self.history) - 1
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) \
+                or not 0 <= step <= last:
+            raise ValueError(f"step must be a half-step from 0 to {last}, got {step!r}.")
+        self.view.value = int(step) + self.n_picks
+
+    @property
+    def plot(self):
+        """The matplotlib picture of the half-step shown (updated when asked for)."""
+        if self._plot.step != self.step:
+            self._plot.show(self.step)
+        return self._plot
+
+    @property
+    def figure(self):
+        """The matplotlib figure of the half-step shown."""
+        return self.plot.figure
 
     def _on_settings(self, change):
         self._run()
@@ -402,28 +484,31 @@ class KMeansStepper:
     # --- the run -----------------------------------------------------------------------------
 
     def _run(self):
-        """Recompute the history for the current settings and show its first half-step."""
+        """Recompute the run for the current settings, send it to the browser, show frame 0."""
         k = _check_settings(self.k, self.init, self.seed, self.X.shape[0])
+        self.d2_checkbox.disabled = self.init != "k-means++"
         rng = np.random.default_rng(self.seed)
         init_centers = INITIALISERS[self.init](self.X, k, rng)
         self.replay = replay_kmeans(self.X, init_centers, self.assign, self.update,
                                     self.max_iter, self.tol)
         self.history = self.replay.steps
-        self.plot.set_history(self.history, describe=self._describe(),
-                              messages=self._title_messages())
-        last = len(self.history) - 1
-        # Widen the slider before moving it, and move it without triggering a second frame.
-        self.step_slider.unobserve(self._on_step, names="value")
-        try:
-            self.step_slider.value = 0
-            self.step_slider.max = last
-            self.step_slider.disabled = last == 0
-            self.play.value = 0
-            self.play.max = last
-        finally:
-            self.step_slider.observe(self._on_step, names="value")
-        self.message.value = self._message_html()
-        self._show(0)
+        self.chances = d2_chances(self.X, init_centers) if self.show_d2 else None
+        plot = self._plot
+        plot.set_history(self.history, describe=self._describe(),
+                         messages=self._title_messages())
+        titles = [plot.title_for(step) for step in range(len(self.history))]
+        seeding = None
+        if self.chances is not None:
+            seeding = {"chances": self.chances,
+                       "picked": plot.projection.to_plane(init_centers),
+                       "titles": [self._pick_title(j) for j in range(k)]}
+        frames = run_frames(plot, titles=titles, seeding=seeding)
+        # One message to the browser: the new run, starting at frame 0.
+        with self.view.hold_sync():
+            self.view.value = 0
+            self.view.max = self.n_picks + len(self.history) - 1
+            self.view.frames = frames
+            self.view.message = self._message_html()
 
     def _describe(self):
         parts = [f"k={self.k}", self.init, f"seed {self.seed}"]
@@ -432,6 +517,17 @@ class KMeansStepper:
         if mine:
             parts.append("your " + " + ".join(mine))
         return ", ".join(parts)
+
+    def _pick_title(self, j):
+        """Title of the frame before k-means++ picks centre j (0-based) of k."""
+        k = self.k
+        if j == 0:
+            how = f"any sample, each with chance 1/{self.X.shape[0]}"
+        else:
+            how = ("chance of each sample = D² / ΣD², D = distance to the nearest centre "
+                   "chosen so far")
+        return (f"k-means++ pick {j + 1}/{k} · {how}\n{self._describe()} · "
+                f"the ringed sample is picked")
 
     def _title_messages(self):
         messages = {}
@@ -443,30 +539,31 @@ class KMeansStepper:
         return messages
 
     def _message_html(self):
-        replay = self.replay
-        updates = replay.n_iter
+        # Half-steps are counted as the title counts them: 0 is the start, the last one is
+        # len(history) - 1 (the title says "half-step 3/11" in a run of 11 after the start).
+        replay, last = self.replay, len(self.history) - 1
         if replay.error:
-            lines = [f"<b style='color:#b00'>Stopped after half-step {len(self.history) - 1}:"
+            lines = [f"<b style='color:#b00'>Stopped after half-step {last}:"
                      f"</b> {html.escape(replay.error)}"]
         elif replay.converged:
-            lines = [f"Converged after {updates} update(s): {len(self.history)} half-steps."]
+            lines = [f"Converged after {replay.n_iter} update(s), at half-step {last} "
+                     f"(half-step 0 is the start)."]
         else:
-            lines = [f"Stopped at max_iter={self.max_iter} updates before converging: "
-                     f"{len(self.history)} half-steps."]
+            lines = [f"Stopped at max_iter={self.max_iter} updates before converging, at "
+                     f"half-step {last}."]
+        if self.chances is not None:
+            lines.append(f"The {self.k} frames before half-step 0 show how k-means++ picked the "
+                         f"start: the brighter a sample, the likelier it was to be picked next.")
         lines += [f"<b style='color:#b00'>Warning:</b> {html.escape(text)}"
                   for _, text in replay.rises[:3]]
         return "<br>".join(lines)
-
-    def _show(self, step):
-        self.plot.show(step)
-        self.image.value = self.plot.to_png()
 
     # --- display -----------------------------------------------------------------------------
 
     def __repr__(self):
         n, d = self.X.shape
         return (f"KMeansStepper(n={n}, d={d}, k={self.k}, init={self.init!r}, seed={self.seed}, "
-                f"{len(self.history)} half-steps)")
+                f"half-steps 0..{len(self.history) - 1})")
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -476,8 +573,9 @@ class KMeansStepper:
 
     def close(self):
         """Close every widget of the stepper (frees them in the kernel and the browser)."""
+        for box in self.widget.children:
+            box.close()
         self.widget.close()
-        for control in (self.play, self.step_slider, self.k_input, self.init_dropdown,
-                        self.seed_input, self.restart_button, self.message, self.image,
-                        self._play_link):
+        for control in (self.k_input, self.init_dropdown, self.seed_input, self.restart_button,
+                        self.d2_checkbox, self.view):
             control.close()

@@ -636,3 +636,43 @@ def test_predict_breaks_ties_like_assign():
     # [1, 0] is exactly as far from both centres: the lower index wins, as in assign.
     np.testing.assert_array_equal(model.predict(X), assign(X, model.cluster_centers_))
     assert model.predict(np.array([[1.0, 0.0]]))[0] == 0
+
+
+# --- update_medians (notebook 03's transfer exercise) ------------------------------------------
+
+from kmeans_lessons.algorithm import update_medians  # noqa: E402
+
+
+def test_update_medians_by_hand():
+    X = np.array([[0.0, 0.0], [1.0, 10.0], [2.0, 1.0], [100.0, 2.0], [5.0, 5.0], [7.0, 9.0]])
+    labels = np.array([0, 0, 0, 0, 1, 1])
+    # cluster 0, feature 0: 0, 1, 2, 100 -> (1 + 2) / 2; feature 1: 0, 1, 2, 10 -> 1.5
+    np.testing.assert_allclose(update_medians(X, labels, np.zeros((2, 2))),
+                               [[1.5, 1.5], [6.0, 7.0]])
+
+
+def test_a_far_outlier_barely_moves_the_median_but_drags_the_mean():
+    X = np.array([[0.0], [1.0], [2.0], [1000.0]])
+    labels = np.zeros(4, dtype=int)
+    assert update_medians(X, labels, np.zeros((1, 1)))[0, 0] == pytest.approx(1.5)
+    assert update_centers(X, labels, np.zeros((1, 1)))[0, 0] == pytest.approx(250.75)
+
+
+def test_update_medians_keeps_the_centre_of_an_empty_cluster_and_the_inputs():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    centers = np.array([[0.0, 0.0], [9.0, 9.0]])
+    new = update_medians(X, [0, 0], centers)
+    np.testing.assert_allclose(new, [[2.0, 3.0], [9.0, 9.0]])
+    np.testing.assert_array_equal(centers, [[0.0, 0.0], [9.0, 9.0]])
+
+
+def test_the_median_minimises_the_sum_of_manhattan_distances():
+    rng = np.random.default_rng(6)
+    X = rng.standard_t(df=1, size=(31, 2))  # heavy tails
+    median = update_medians(X, np.zeros(31, dtype=int), X[:1])[0]
+
+    def manhattan_cost(c):
+        return np.abs(X - c).sum()
+
+    for step in rng.normal(scale=0.05, size=(20, 2)):
+        assert manhattan_cost(median) <= manhattan_cost(median + step)

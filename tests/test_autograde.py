@@ -8,6 +8,7 @@ import csv
 import hashlib
 import inspect
 import io
+import json
 import stat
 import sys
 import types
@@ -17,12 +18,9 @@ import numpy as np
 import psutil
 import pytest
 
-from kmeans_lessons.grading import _harness
-from kmeans_lessons.grading._static import analyse, detect_lesson
 from kmeans_lessons.grading.autograde import (
     ExerciseGrade,
     SubmissionGrade,
-    _summarise,
     collect_submissions,
     exercise_seed,
     feedback_text,
@@ -30,6 +28,9 @@ from kmeans_lessons.grading.autograde import (
     grades_csv,
     load_key,
 )
+from kmeans_lessons.grading.autograde import kernel as _harness
+from kmeans_lessons.grading.autograde.batch import _summarise
+from kmeans_lessons.grading.autograde.static import analyse, detect_lesson
 
 # ---------------------------------------------------------------------------------------------
 # Submissions, written as a student would (lesson 02: pairwise_sq_dists and assign)
@@ -51,7 +52,16 @@ STUB_PAIRWISE = ('def pairwise_sq_dists(X, C):\n    raise NotImplementedError('
                  '"Exercise pairwise_sq_dists: replace this line with your solution.")')
 STUB_ASSIGN = ('def assign(X, C):\n    raise NotImplementedError('
                '"Exercise assign: replace this line with your solution.")')
-SOLVED = [SETUP, PAIRWISE, "check(pairwise_sq_dists)", ASSIGN, "check(assign)"]
+# The rest of lesson 02 in one cell: assign and the transfer exercise weighted_sq_dists.
+ASSIGN_AND_WEIGHTED = ASSIGN + '''
+
+
+def weighted_sq_dists(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    D = ((X ** 2) @ w)[:, np.newaxis] + (C ** 2) @ w - 2 * (X * w) @ C.T
+    return np.maximum(D, 0)'''
+SOLVED = [SETUP, PAIRWISE, "check(pairwise_sq_dists)", ASSIGN_AND_WEIGHTED,
+          "check(assign)\ncheck(weighted_sq_dists)"]
 MARKER = "kmeans-lessons-stray-child-marker"
 
 
@@ -133,8 +143,8 @@ def redteam_submissions(folder, out, feedback):
         "ignores_interrupt": notebook(
             *SOLVED, "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
                      "    except KeyboardInterrupt:\n        pass"),
-        "os_exit": notebook(SETUP, PAIRWISE, "import os\nos._exit(1)", ASSIGN),
-        "sys_exit": notebook(SETUP, PAIRWISE, "import sys\nsys.exit(0)", ASSIGN),
+        "os_exit": notebook(SETUP, PAIRWISE, "import os\nos._exit(1)", ASSIGN_AND_WEIGHTED),
+        "sys_exit": notebook(SETUP, PAIRWISE, "import sys\nsys.exit(0)", ASSIGN_AND_WEIGHTED),
         "print_100mb": notebook(*SOLVED, "print('x' * 100_000_000)"),
         "memory_bomb": notebook(
             *SOLVED, "def bomb():\n    hog = []\n    while True:\n"
@@ -347,7 +357,7 @@ def test_a_slow_notebook_runs_out_of_its_time_budget(tmp_path):
 
 
 def test_a_worker_past_its_budget_is_killed_and_the_batch_goes_on(tmp_path, monkeypatch):
-    from kmeans_lessons.grading import autograde
+    from kmeans_lessons.grading.autograde import batch as autograde
 
     marker = "kmeans-lessons-hung-worker"
     monkeypatch.setattr(autograde, "WORKER_COMMAND",
@@ -363,7 +373,7 @@ def test_a_worker_past_its_budget_is_killed_and_the_batch_goes_on(tmp_path, monk
 
 
 def test_a_submission_that_edits_the_package_is_flagged(tmp_path, monkeypatch):
-    from kmeans_lessons.grading import autograde
+    from kmeans_lessons.grading.autograde import batch as autograde
 
     package = tmp_path / "package"  # stands in for kmeans_lessons/ so the real one stays intact
     package.mkdir()
@@ -498,7 +508,7 @@ def test_feedback_lists_points_hints_and_notes():
 
 
 def test_points_come_from_the_hidden_cases_only():
-    from kmeans_lessons.grading._worker import hidden_score
+    from kmeans_lessons.grading.autograde.worker import hidden_score
     from kmeans_lessons.grading.cases import CaseResult
     from kmeans_lessons.grading.check import CheckResult
 
@@ -681,3 +691,45 @@ def test_tripwire_leaves_a_replaced_module_attribute_alone(monkeypatch):
     finally:
         disarm()
     assert hits == []
+
+
+# The protocol between the batch grader and a worker
+
+
+def test_every_report_survives_the_trip_through_json():
+    from kmeans_lessons.grading.autograde import protocol
+
+    reports = [
+        protocol.InvalidReport("the file is not a notebook (not valid JSON)"),
+        protocol.LessonReport("02_distances", ["pairwise_sq_dists", "assign"]),
+        protocol.CellReport(cell=3, outcome="error", detail="NameError: x", ename="NameError"),
+        protocol.CellReport(cell=None, outcome="died", detail="the kernel died", memory=True),
+        protocol.ExerciseReport(name="assign", score=2.5, max_score=5.0, feedback=["✗ ties"],
+                                note="", timed_out=True, calls=7),
+        protocol.BudgetReport(),
+        protocol.ErrorReport("KeyError: 'x'"),
+        protocol.DoneReport(),
+    ]
+    for report in reports:
+        wire = json.loads(json.dumps(report.to_json()))
+        assert wire["event"] == report.event
+        assert protocol.report_from_json(wire) == report
+
+
+def test_a_report_of_the_wrong_shape_is_read_with_defaults_or_dropped():
+    from kmeans_lessons.grading.autograde.protocol import ExerciseReport, report_from_json
+
+    assert report_from_json({"event": "nonsense"}) is None
+    assert report_from_json(["exercise", "assign"]) is None
+    read = report_from_json({"event": "exercise", "name": "assign", "score": "5", "passed": 1,
+                             "feedback": ["fine"]})
+    assert read == ExerciseReport(name="assign", score=0.0, passed=False, feedback=["fine"])
+
+
+def test_the_job_survives_the_trip_through_json():
+    from kmeans_lessons.grading.autograde.protocol import Job
+
+    job = Job(notebook="/submissions/alice.ipynb", seeds={"assign": 2**62 + 1}, cell_timeout=5.0,
+              max_time=60.0, memory_mb=4096, file_mb=1024, lesson="02_distances",
+              font_caches=["/cache/fontlist-v390.json"])
+    assert Job.from_json(json.loads(json.dumps(job.to_json()))) == job

@@ -83,3 +83,36 @@ def test_boolean_vectors_count_as_ones_and_zeros():
     # NumPy refuses `-` on two boolean arrays; the reference treats True/False as 1/0 instead.
     np.testing.assert_array_equal(difference_table(np.array([True, False]), np.array([True])),
                                   [[0], [-1]])
+
+
+# --- scale_each_image (notebook 01's transfer exercise) ----------------------------------------
+
+from kmeans_lessons.broadcasting import scale_each_image  # noqa: E402
+
+
+def test_scale_each_image_divides_every_image_by_its_own_maximum():
+    images = np.array([[[0, 2], [1, 4]], [[5, 10], [0, 1]], [[3, 3], [3, 3]]])
+    expected = [[[0, 0.5], [0.25, 1]], [[0.5, 1], [0, 0.1]], [[1, 1], [1, 1]]]
+    np.testing.assert_allclose(scale_each_image(images), expected)
+
+
+def test_an_all_black_image_stays_black_instead_of_nan():
+    scaled = scale_each_image(np.array([[[0.0, 0.0]], [[2.0, 8.0]]]))
+    np.testing.assert_array_equal(scaled, [[[0.0, 0.0]], [[0.25, 1.0]]])
+
+
+def test_square_batches_scale_per_image_not_per_column():
+    # n == w: dividing by the (n,) maxima would run without an error and be wrong
+    images = np.arange(1.0, 19.0).reshape(2, 3, 3)
+    scaled = scale_each_image(images)
+    np.testing.assert_allclose(scaled[0], images[0] / 9)
+    np.testing.assert_allclose(scaled[1], images[1] / 18)
+
+
+def test_scale_each_image_explains_bad_input():
+    with pytest.raises(ValueError, match=r"3-D with shape \(n_images, height, width\)"):
+        scale_each_image(np.ones((4, 4)))
+    with pytest.raises(ValueError, match=">= 0"):
+        scale_each_image(-np.ones((1, 2, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        scale_each_image(np.full((1, 2, 2), np.nan))

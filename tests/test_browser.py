@@ -4,8 +4,10 @@ nbval and nbclient never render a widget; this test does what a student does. It
 of notebooks/03_old_faithful.ipynb with JupyterLab on 127.0.0.1, opens it in Debian's Chromium
 driven by Playwright (the system browser, through ``executable_path``; nothing downloads a
 browser), runs all cells, moves the stepper's slider two half-steps with the keyboard, presses
-Play, and checks that the plot changes at every step and that no cell shows an error.
-Screenshots go to test-artifacts/browser/.
+Play, and checks that the picture changes at every step (drawn in the browser from the run the
+kernel sent once), that changing k makes the kernel send a new run, and that no cell shows an
+error. Screenshots go to test-artifacts/browser/. The same stepper on the static site, with no
+kernel at all: test_site.py.
 
 Needs the ``playwright`` Python package and a Chromium binary (``apt-get install chromium``);
 without them the test is skipped with the reason, unless KMEANS_LESSONS_REQUIRE_BROWSER=1 (set by
@@ -27,52 +29,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import browser_helpers as bh
 import notebook_helpers as nh
 
 LESSON = nh.NOTEBOOKS / "03_old_faithful.ipynb"
-SHOTS = nh.ARTIFACTS / "browser"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+SHOTS = bh.SHOTS
 #: Milliseconds allowed for Run All on the lesson (about 10 s when run by nbclient).
 RUN_ALL_TIMEOUT = 180_000
-#: Milliseconds for one slider step or one Play tick to reach the kernel and come back as a frame.
+#: Milliseconds for one slider step or one Play tick to be drawn (in the browser, no kernel).
 STEP_TIMEOUT = 30_000
-#: Two frames count as different when more than this fraction of the pixels of their panels
-#: differ (measured on 03: 1.6 % from half-step 0 to 1, 4 % from 1 to 2).
-MIN_CHANGED_FRACTION = 0.005
-#: The top of the figure holds the title, which names the half-step: it changes on every step
-#: even if the drawing does not, so the comparison leaves it out.
-TITLE_BAND = 0.2
 
 STDERR = 'application/vnd.jupyter.stderr'
-
-
-def _unavailable(reason):
-    if os.environ.get("KMEANS_LESSONS_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (KMEANS_LESSONS_REQUIRE_BROWSER=1 forbids skipping)")
-    pytest.skip(reason)
-
-
-def _chromium():
-    """Path of the Chromium binary, or skip saying how to get one."""
-    named = os.environ.get("KMEANS_LESSONS_CHROMIUM")
-    candidates = [named] if named else ["chromium", "chromium-browser"]
-    for name in candidates:
-        found = shutil.which(name)
-        if found:
-            return found
-    _unavailable(f"no Chromium binary ({named or 'chromium'}) on PATH: install it with "
-                 f"`apt-get install -y chromium` (.ci/run does so when it runs as root)")
-
-
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed: `pip install playwright` "
-                     "(never `playwright install`; the test uses the system Chromium)")
-    return sync_playwright
 
 
 def _free_port():
@@ -96,24 +63,45 @@ def _write_settings(settings):
 
 @pytest.fixture
 def lab_url():
-    """A JupyterLab server on 127.0.0.1 serving a copy of the lesson; yields the lesson's URL."""
-    if not LESSON.exists():
-        pytest.skip(f"{LESSON.name} does not exist yet")
-    home = Path(tempfile.mkdtemp(prefix="kmeans-lab-"))
-    root = home / "root"
-    root.mkdir()
-    # A copy (JupyterLab autosaves) without outputs, as a student first opens it: every prompt and
-    # every widget on the page then comes from this run, not from the saved file.
-    nb = nh.read(LESSON)
+    """A JupyterLab server on 127.0.0.1 serving a copy of the lesson without outputs, as a student
+    first opens it (every prompt and widget on the page then comes from this run, not from the
+    saved file); yields the lesson's URL."""
+    nb = _lesson()
     for _, cell in nh.code_cells(nb):
         cell.outputs, cell.execution_count = [], None
     nb.metadata.pop("widgets", None)
-    nbformat.write(nb, root / LESSON.name)
+    yield from _serve(nb)
+
+
+@pytest.fixture
+def saved_lab_url():
+    """The same server with the lesson as committed: its stored outputs and widget state, the
+    notebook trusted (JupyterLab renders widget and HTML outputs of trusted notebooks only; a
+    student's own run is trusted, a downloaded file needs File > Trust Notebook)."""
+    yield from _serve(_lesson(), trust=True)
+
+
+def _lesson():
+    if not LESSON.exists():
+        pytest.skip(f"{LESSON.name} does not exist yet")
+    return nh.read(LESSON)
+
+
+def _serve(nb, trust=False):
+    home = Path(tempfile.mkdtemp(prefix="kmeans-lab-"))
+    root = home / "root"
+    root.mkdir()
+    nbformat.write(nb, root / LESSON.name)  # a copy: JupyterLab autosaves
     _write_settings(home / "settings")
+    # Its own data folder too: the trust database of the test is not the user's.
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
+               JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    if trust:
+        subprocess.run([sys.executable, "-m", "jupyter", "trust", str(root / LESSON.name)],
+                       env=env, check=True, capture_output=True)
     port = _free_port()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", "--port-retries=0", f"--ServerApp.root_dir={root}",
@@ -151,20 +139,6 @@ def _wait_for_server(port, server, timeout=60):
     pytest.fail(f"JupyterLab did not answer on port {port} within {timeout} s")
 
 
-def _changed_fraction(first, second):
-    """Fraction of the panels' pixels (below the title band) that differ between two screenshots
-    (1.0 if their sizes differ)."""
-    import numpy as np
-    from PIL import Image
-
-    a = np.asarray(Image.open(first).convert("RGB"), dtype=np.int16)
-    b = np.asarray(Image.open(second).convert("RGB"), dtype=np.int16)
-    if a.shape != b.shape:
-        return 1.0
-    below_title = int(a.shape[0] * TITLE_BAND)
-    return float((np.abs(a - b).max(axis=2) > 16)[below_title:].mean())
-
-
 def _errors_on_page(page):
     """Text of every error output and every widget that failed to render."""
     errors = page.locator(f'.jp-OutputArea-output[data-mime-type="{STDERR}"]').all_inner_texts()
@@ -183,47 +157,27 @@ def _run_all(page, n_code):
         }""", arg=n_code, timeout=RUN_ALL_TIMEOUT)
 
 
-def _frame(stepper):
-    """The stepper's current image source (a blob: URL that changes with every new frame)."""
-    return stepper.locator("img").first.get_attribute("src") or ""
+def _wait_for_frame(page, view, frame):
+    """Wait until the stepper's picture shows ``frame`` (the view says which frame it drew)."""
+    page.wait_for_function("([el, f]) => el.dataset.frame === f",
+                           arg=[view.element_handle(), str(frame)], timeout=STEP_TIMEOUT)
 
 
-def _wait_for_new_frame(page, stepper, old_src, readout=None):
-    page.wait_for_function(
-        """([img, old]) => img.src && img.src !== old && img.complete""",
-        arg=[stepper.locator("img").first.element_handle(), old_src], timeout=STEP_TIMEOUT)
-    if readout is not None:
-        assert stepper.locator(".widget-slider .widget-readout").inner_text().strip() == readout
-
-
-def _wait_until_steady(page, stepper, settle_ms=1500):
-    """Wait until the readout and the frame stop changing; return the readout."""
-    deadline = time.monotonic() + STEP_TIMEOUT / 1000
-    readout = stepper.locator(".widget-slider .widget-readout")
-    last = None
-    while time.monotonic() < deadline:
-        now = (readout.inner_text().strip(), _frame(stepper))
-        if now == last:
-            return now[0]
-        last = now
-        page.wait_for_timeout(settle_ms)
-    pytest.fail("the stepper kept changing after Play was paused")
-
-
-def _shot(stepper, name):
+def _shot(view, name):
     path = SHOTS / f"{name}.png"
-    stepper.locator("img").first.screenshot(path=str(path))
+    view.locator(".kmeans-stepper-figure").screenshot(path=str(path))
     return path
 
 
 def test_stepper_plot_changes_with_slider_and_play_in_jupyterlab(lab_url):
-    executable = _chromium()
-    sync_playwright = _playwright()
+    executable = bh.chromium()
+    sync_playwright = bh.playwright()
     n_code = len(nh.code_cells(nh.read(LESSON)))
     for old in SHOTS.glob("*.png"):
-        old.unlink()
+        if not old.name.startswith("site-"):
+            old.unlink()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=bh.CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(lab_url)
@@ -235,36 +189,80 @@ def test_stepper_plot_changes_with_slider_and_play_in_jupyterlab(lab_url):
 
             stepper = page.locator(".kmeans-stepper").first
             stepper.scroll_into_view_if_needed()
-            stepper.locator("img").first.wait_for(timeout=STEP_TIMEOUT)
-            readout = stepper.locator(".widget-slider .widget-readout")
-            assert readout.inner_text().strip() == "0"
-            shots = [_shot(stepper, "step-0")]
+            view = stepper.locator(".kmeans-stepper-view")
+            view.wait_for(timeout=STEP_TIMEOUT)
+            _wait_for_frame(page, view, 0)
+            readout = view.locator(".kmeans-stepper-readout")
+            last = int(readout.inner_text().split("/")[1])
+            assert readout.inner_text() == f"0/{last}"
+            # The settings are ipywidgets beside the view, live with the kernel.
+            assert stepper.locator(".widget-dropdown select").input_value() == "random"
+            shots = [_shot(view, "step-0")]
 
-            handle = stepper.locator(".widget-slider .noUi-handle")
+            slider = view.locator("input.kmeans-stepper-slider")
             for step in (1, 2):
                 # one key at a time: wait for the readout and the new frame before the next
-                before = _frame(stepper)
-                handle.focus()
-                handle.press("ArrowRight")
-                _wait_for_new_frame(page, stepper, before, readout=str(step))
-                shots.append(_shot(stepper, f"step-{step}"))
+                slider.focus()
+                slider.press("ArrowRight")
+                _wait_for_frame(page, view, step)
+                assert readout.inner_text() == f"{step}/{last}"
+                assert view.get_attribute("data-title").startswith(f"half-step {step}/{last} ")
+                shots.append(_shot(view, f"step-{step}"))
 
-            # Play's first button toggles play / pause (the others are stop and repeat).
-            play_pause = stepper.locator(".widget-play button").first
-            play_pause.click()
+            play = view.locator("button.kmeans-stepper-play")
+            play.click()
             page.wait_for_function(
-                "el => Number(el.textContent) >= 4", arg=readout.element_handle(),
+                "el => Number(el.dataset.frame) >= 4", arg=view.element_handle(),
                 timeout=STEP_TIMEOUT)
-            play_pause.click()
-            played_step = _wait_until_steady(page, stepper)
-            assert int(played_step) >= 4, f"Play stopped at half-step {played_step}"
-            shots.append(_shot(stepper, f"played-to-step-{played_step}"))
+            play.click()  # pause
+            played = int(view.get_attribute("data-frame"))
+            page.wait_for_timeout(1500)
+            assert int(view.get_attribute("data-frame")) == played, "Play did not pause"
+            shots.append(_shot(view, f"played-to-step-{played}"))
+            bh.assert_all_different(shots)
 
-            for first, second in zip(shots, shots[1:]):
-                changed = _changed_fraction(first, second)
-                assert changed > MIN_CHANGED_FRACTION, (
-                    f"{second.name} looks like {first.name} ({changed:.4%} of pixels differ)")
+            # k is a setting: the kernel computes a new run and the view starts it at frame 0.
+            title = view.get_attribute("data-title")
+            k_box = stepper.locator(".widget-inline-hbox", has_text="k").locator("input").first
+            k_box.fill("3")
+            k_box.press("Enter")
+            page.wait_for_function(
+                "([el, t]) => el.dataset.frame === '0' && el.dataset.title !== t "
+                "&& el.dataset.title.includes('k=3')",
+                arg=[view.element_handle(), title], timeout=STEP_TIMEOUT)
+            shots.append(_shot(view, "k-3-step-0"))
             assert not _errors_on_page(page), f"cells show errors: {_errors_on_page(page)}"
         finally:
             page.screenshot(path=str(SHOTS / "page.png"), full_page=False)
+            browser.close()
+
+
+def test_stored_outputs_show_the_stepper_in_jupyterlab_without_running(saved_lab_url):
+    """The committed notebook, opened and not run: the stepper is drawn from the saved widget
+    state (as on the static site) and its slider works without the kernel."""
+    executable = bh.chromium()
+    sync_playwright = bh.playwright()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=bh.CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(saved_lab_url)
+            view = page.locator(".kmeans-stepper-view").first
+            view.wait_for(timeout=60_000)
+            view.scroll_into_view_if_needed()
+            _wait_for_frame(page, view, 0)
+            title = view.get_attribute("data-title")
+            assert title.startswith("half-step 0/") and "k=2, random, seed 4" in title
+            shots = [_shot(view, "saved-step-0")]
+            slider = view.locator("input.kmeans-stepper-slider")
+            slider.focus()
+            slider.press("ArrowRight")
+            _wait_for_frame(page, view, 1)
+            assert view.get_attribute("data-title").startswith("half-step 1/")
+            shots.append(_shot(view, "saved-step-1"))
+            bh.assert_all_different(shots)
+            # no cell was run: the prompts still show the stored execution counts
+            assert not page.locator(".jp-InputArea-prompt", has_text="[*]").count()
+        finally:
+            page.screenshot(path=str(SHOTS / "saved-page.png"), full_page=False)
             browser.close()

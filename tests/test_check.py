@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import kmeans_lessons
 from kmeans_lessons.grading import CHECK_SEED, EXERCISES, CheckResult, check, grade_function
-from kmeans_lessons.grading.hints import CATALOGUE
+from kmeans_lessons.grading.exercises import CATALOGUE
 
 # --- correct solutions, several styles per exercise ------------------------------------------
 
@@ -379,6 +379,178 @@ def central_masked_table(X, centers, labels, m=3):
     return np.where(padded, -1, order)
 
 
+# --- 04 calinski_harabasz, 05 accuracy_by_k, 07 colour quantisation (lessons-a) --------------
+
+
+def calinski_means_loop(X, labels):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    clusters = np.unique(labels)
+    overall = X.mean(axis=0)
+    within = between = 0.0
+    for c in clusters:
+        members = X[labels == c]
+        mean = members.mean(axis=0)
+        within += ((members - mean) ** 2).sum()
+        between += len(members) * ((mean - overall) ** 2).sum()
+    n, k = len(X), len(clusters)
+    return (between / (k - 1)) / (within / (n - k))
+
+
+def calinski_total_minus_within(X, labels):
+    X = np.asarray(X, dtype=float)
+    clusters, index = np.unique(labels, return_inverse=True)
+    index = index.ravel()
+    n, k = len(X), len(clusters)
+    one_hot = np.eye(k)[index]  # (n, k)
+    means = (one_hot.T @ X) / one_hot.sum(axis=0)[:, None]
+    within = ((X - means[index]) ** 2).sum()
+    between = ((X - X.mean(axis=0)) ** 2).sum() - within  # total = between + within
+    return float((between / (k - 1)) / (within / (n - k)))
+
+
+def calinski_sklearn(X, labels):
+    from sklearn.metrics import calinski_harabasz_score
+
+    return calinski_harabasz_score(np.asarray(X, dtype=float), labels)
+
+
+def accuracy_with_predict(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from kmeans_lessons import KMeans, majority_labels
+
+    fit, held = np.empty(len(ks)), np.empty(len(ks))
+    for i, k in enumerate(ks):
+        model = KMeans(n_clusters=int(k), init="random", n_init=1, random_state=seed).fit(X_fit)
+        names = majority_labels(model.labels_, y_fit, int(k))
+        fit[i] = np.mean(names[model.labels_] == y_fit)
+        held[i] = np.mean(names[model.predict(X_held)] == y_held)
+    return fit, held
+
+
+def accuracy_own_majority_and_assign(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from collections import Counter
+
+    from kmeans_lessons import KMeans, assign
+
+    fit, held = [], []
+    for k in ks:
+        model = KMeans(int(k), init="random", n_init=1, random_state=seed).fit(X_fit)
+        names = []
+        for j in range(int(k)):
+            votes = Counter(np.asarray(y_fit)[model.labels_ == j].tolist())
+            best = max(votes.values())
+            names.append(min(label for label, count in votes.items() if count == best))
+        names = np.array(names)
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        held.append(np.mean(names[assign(X_held, model.cluster_centers_)] == y_held))
+    return np.array(fit), np.array(held)
+
+
+def quantise_with_assign(image, palette):
+    image = np.asarray(image)
+    rows = image.reshape(-1, image.shape[-1])
+    return np.asarray(palette)[kmeans_lessons.assign(rows, palette)].reshape(image.shape)
+
+
+def quantise_loop_over_colours(image, palette):
+    image, palette = np.asarray(image, dtype=float), np.asarray(palette, dtype=float)
+    best = np.full(image.shape[:2], np.inf)
+    out = np.empty_like(image)
+    for colour in palette:
+        distance = ((image - colour) ** 2).sum(axis=2)  # (height, width)
+        closer = distance < best
+        best[closer] = distance[closer]
+        out[closer] = colour
+    return out
+
+
+def quantise_sklearn(image, palette):
+    from sklearn.metrics import pairwise_distances_argmin
+
+    image = np.asarray(image, dtype=float)
+    rows = image.reshape(-1, image.shape[-1])
+    return np.asarray(palette, dtype=float)[pairwise_distances_argmin(rows, palette)].reshape(
+        image.shape)
+
+
+def ratio_ceil_log2(height, width, k):
+    import math
+
+    n = height * width
+    return 24 * n / (math.ceil(math.log2(k)) * n + 24 * k)
+
+
+def ratio_bit_length_in_bytes(height, width, k):
+    n = height * width
+    index_bits = (k - 1).bit_length()
+    return (3 * n) / (index_bits * n / 8 + 3 * k)  # the same ratio, counted in bytes
+
+
+def blocks_transpose(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    nearest = kmeans_lessons.assign(kmeans_lessons.image_blocks(image, size), tiles.reshape(k, -1))
+    grid = tiles[nearest].reshape(rows, cols, size, size, c)
+    return grid.transpose(0, 2, 1, 3, 4).reshape(rows * size, cols * size, c)
+
+
+def blocks_swapaxes_own_cut(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, s, _, c = tiles.shape
+    h, w = image.shape[0] // s * s, image.shape[1] // s * s
+    blocks = image[:h, :w].reshape(h // s, s, w // s, s, c).swapaxes(1, 2).reshape(-1, s * s * c)
+    flat = tiles.reshape(k, -1)
+    nearest = ((blocks[:, None, :] - flat[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    return tiles[nearest].reshape(h // s, w // s, s, s, c).swapaxes(1, 2).reshape(h, w, c)
+
+
+def blocks_loop_over_tiles(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, s, _, c = tiles.shape
+    rows, cols = image.shape[0] // s, image.shape[1] // s
+    blocks = kmeans_lessons.image_blocks(image, s)  # (rows * cols, s * s * c)
+    distance = np.empty((len(blocks), k))
+    for j, tile in enumerate(tiles.reshape(k, -1)):  # a loop over the k tiles is fine
+        distance[:, j] = ((blocks - tile) ** 2).sum(axis=1)
+    grid = tiles[distance.argmin(axis=1)].reshape(rows, cols, s, s, c)
+    return np.concatenate(np.concatenate(grid, axis=1), axis=1)  # rows of tiles, then across
+
+# --- 08 Beyond one machine: the map and the reduce, several correct styles --------------------
+
+
+def chunk_statistics_broadcast(X_chunk, centers):
+    X_chunk, centers = np.asarray(X_chunk, dtype=float), np.asarray(centers, dtype=float)
+    D = ((X_chunk[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    labels = D.argmin(axis=1)
+    sums = np.stack([X_chunk[labels == j].sum(axis=0) for j in range(len(centers))])
+    return sums, np.bincount(labels, minlength=len(centers)), float(D.min(axis=1).sum())
+
+
+def chunk_statistics_one_hot(X_chunk, centers):
+    X_chunk, centers = np.asarray(X_chunk, dtype=float), np.asarray(centers, dtype=float)
+    D = (X_chunk ** 2).sum(1)[:, None] + (centers ** 2).sum(1) - 2 * X_chunk @ centers.T
+    labels = D.argmin(axis=1)
+    one_hot = np.eye(len(centers))[labels]                   # (m, k)
+    counts = one_hot.sum(axis=0).astype(int)
+    return one_hot.T @ X_chunk, counts, float(np.maximum(D.min(axis=1), 0).sum())
+
+
+def combine_loop(statistics, centers):
+    sums = sum(np.asarray(s, dtype=float) for s, _, _ in statistics)
+    counts = sum(np.asarray(c) for _, c, _ in statistics)
+    new = np.array(centers, dtype=float)
+    new[counts > 0] = sums[counts > 0] / counts[counts > 0][:, None]
+    return new, float(sum(loss for _, _, loss in statistics))
+
+
+def combine_stacked(statistics, centers):
+    sums = np.sum([s for s, _, _ in statistics], axis=0)
+    counts = np.sum([c for _, c, _ in statistics], axis=0)
+    safe = np.maximum(counts, 1)[:, None]
+    new = np.where(counts[:, None] > 0, sums / safe, np.asarray(centers, dtype=float))
+    return new, float(np.sum([loss for _, _, loss in statistics]))
+
+
 SOLUTIONS = {
     "difference_table": [difference_table_broadcast, difference_table_ufunc_outer,
                          difference_table_loop_over_b, difference_table_tiled],
@@ -399,7 +571,117 @@ SOLUTIONS = {
     "majority_labels": [majority_bincount, majority_unique],
     "normalize_rows": [normalize_linalg, normalize_maximum],
     "central_members": [central_loop_over_k, central_masked_table],
+    "calinski_harabasz": [calinski_means_loop, calinski_total_minus_within, calinski_sklearn],
+    "accuracy_by_k": [accuracy_with_predict, accuracy_own_majority_and_assign],
+    "quantise_image": [quantise_with_assign, quantise_loop_over_colours, quantise_sklearn],
+    "compression_ratio": [ratio_ceil_log2, ratio_bit_length_in_bytes],
+    "quantise_blocks": [blocks_transpose, blocks_swapaxes_own_cut, blocks_loop_over_tiles],
+    "chunk_statistics": [chunk_statistics_broadcast, chunk_statistics_one_hot],
+    "combine": [combine_loop, combine_stacked],
 }
+
+
+# --- correct styles of the transfer exercises (lessons 01, 02, 03, 06) -----------------------
+
+
+def scale_keepdims_divide(images):
+    images = np.asarray(images, dtype=float)
+    brightest = images.max(axis=(1, 2), keepdims=True)
+    return np.divide(images, brightest, out=np.zeros_like(images), where=brightest > 0)
+
+
+def scale_new_axes_where(images):
+    images = np.asarray(images, dtype=float)
+    brightest = images.reshape(len(images), -1).max(axis=1)[:, None, None]
+    return images / np.where(brightest > 0, brightest, 1.0)
+
+
+def scale_loop_over_images(images):
+    scaled = np.zeros(np.shape(images))
+    for i, image in enumerate(np.asarray(images, dtype=float)):
+        if image.max() > 0:
+            scaled[i] = image / image.max()
+    return scaled
+
+
+def weighted_expansion(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    D = ((X ** 2) @ w)[:, None] + (C ** 2) @ w - 2 * (X * w) @ C.T
+    return np.maximum(D, 0)
+
+
+def weighted_rescaled_features(X, C, w):
+    scale = np.sqrt(np.asarray(w, dtype=float))  # sqrt(w) * (x - c), squared, is w (x - c)^2
+    Xs, Cs = np.asarray(X, dtype=float) * scale, np.asarray(C, dtype=float) * scale
+    D = (Xs ** 2).sum(axis=1)[:, None] + (Cs ** 2).sum(axis=1) - 2 * Xs @ Cs.T
+    return np.clip(D, 0, None)
+
+
+def weighted_loop_over_k(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.stack([((X - c) ** 2) @ w for c in C], axis=1)
+
+
+def medians_loop_over_k(X, labels, centers):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    new = np.array(centers, dtype=float)
+    for j in range(len(new)):
+        if np.any(labels == j):
+            new[j] = np.median(X[labels == j], axis=0)
+    return new
+
+
+def medians_nan_masked(X, labels, centers):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    k = len(centers)
+    masked = np.where((labels == np.arange(k)[:, None])[:, :, None], X[None], np.nan)  # (k, n, d)
+    has_members = np.any(labels == np.arange(k)[:, None], axis=1)
+    new = np.array(centers, dtype=float)
+    new[has_members] = np.nanmedian(masked[has_members], axis=1)
+    return new
+
+
+def medians_pandas_groupby(X, labels, centers):
+    import pandas as pd
+
+    new = np.array(centers, dtype=float)
+    medians = pd.DataFrame(np.asarray(X, dtype=float)).groupby(np.asarray(labels)).median()
+    new[medians.index.to_numpy()] = medians.to_numpy()
+    return new
+
+
+def _unit(A):
+    A = np.asarray(A, dtype=float)
+    lengths = np.linalg.norm(A, axis=1, keepdims=True)
+    return np.divide(A, lengths, out=np.zeros_like(A), where=lengths > 0)
+
+
+def margin_sorted(X, centers):
+    top = np.sort(_unit(X) @ _unit(centers).T, axis=1)
+    return top[:, -1] - top[:, -2]
+
+
+def margin_partition(X, centers):
+    cosines = _unit(X) @ _unit(centers).T
+    k = cosines.shape[1]
+    top = np.partition(cosines, (k - 2, k - 1), axis=1)
+    return top[:, k - 1] - top[:, k - 2]
+
+
+def margin_mask_the_best(X, centers):
+    cosines = _unit(X) @ _unit(centers).T
+    best = cosines.argmax(axis=1)
+    runner_up = cosines.copy()
+    runner_up[np.arange(len(cosines)), best] = -np.inf
+    return cosines.max(axis=1) - runner_up.max(axis=1)
+
+
+SOLUTIONS.update({
+    "scale_each_image": [scale_keepdims_divide, scale_new_axes_where, scale_loop_over_images],
+    "weighted_sq_dists": [weighted_expansion, weighted_rescaled_features, weighted_loop_over_k],
+    "update_medians": [medians_loop_over_k, medians_nan_masked, medians_pandas_groupby],
+    "assignment_margin": [margin_sorted, margin_partition, margin_mask_the_best],
+})
 
 CORRECT = [(name, fn) for name, fns in SOLUTIONS.items() for fn in fns]
 
@@ -429,15 +711,18 @@ def test_the_reference_passes_its_own_check_under_another_seed(name):
 
 def test_registry_follows_the_curriculum_and_the_contract():
     assert list(EXERCISES) == [
-        "difference_table", "row_sums_outer", "pick_per_row", "pairwise_sq_dists", "assign",
-        "init_random", "update_centers", "inertia", "kmeans", "init_kmeans_pp", "elbow_sweep",
-        "contingency_matrix", "purity", "majority_labels", "normalize_rows", "central_members"]
+        "difference_table", "row_sums_outer", "pick_per_row", "scale_each_image",
+        "pairwise_sq_dists", "assign", "weighted_sq_dists",
+        "init_random", "update_centers", "inertia", "kmeans", "init_kmeans_pp", "update_medians",
+        "elbow_sweep", "calinski_harabasz", "contingency_matrix", "purity", "majority_labels",
+        "accuracy_by_k", "normalize_rows", "central_members", "assignment_margin",
+        "quantise_image", "compression_ratio", "quantise_blocks", "chunk_statistics", "combine"]
     notebooks = [e.notebook for e in EXERCISES.values()]
     assert notebooks == sorted(notebooks)
     for name, exercise in EXERCISES.items():
         assert exercise.name == name and exercise.signature.startswith(name + "(")
         assert exercise.points > 0 and callable(exercise.reference)
-    assert sum(e.points for e in EXERCISES.values()) == 115
+    assert sum(e.points for e in EXERCISES.values()) == 205  # with the transfer exercises
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
@@ -465,7 +750,9 @@ def test_hidden_cases_depend_on_the_seed_and_only_on_it():
 
 @pytest.mark.parametrize("name", ["pairwise_sq_dists", "assign", "update_centers", "inertia",
                                   "kmeans", "normalize_rows", "central_members",
-                                  "difference_table", "row_sums_outer", "pick_per_row"])
+                                  "difference_table", "row_sums_outer", "pick_per_row",
+                                  "chunk_statistics",
+                                  "weighted_sq_dists", "update_medians", "assignment_margin"])
 def test_exercises_with_a_loop_over_samples_risk_have_a_timing_case(name):
     assert any(case.timing for case in EXERCISES[name].cases(0, True))
 
@@ -692,3 +979,17 @@ def test_any_seed_gives_a_correct_solution_full_marks(seed):
 def test_any_seed_gives_a_correct_kmeans_full_marks(seed):
     result = grade_function("kmeans", kmeans_own_loop, seed=seed)
     assert result.passed, (seed, str(result))
+
+
+def test_the_one_scoring_rule():
+    from kmeans_lessons.grading.cases import CaseResult
+    from kmeans_lessons.grading.scoring import case_points, points
+
+    assert points(10, 1, 3) == 3.33
+    assert points(5, 7, 4) == 5.0 and points(5, -1, 4) == 0.0 and points(5, 1, 0) == 0.0
+    assert points(15, 0.5) == 7.5  # a share of 1
+    results = [CaseResult("visible", True), CaseResult("hidden", True, hidden=True),
+               CaseResult("hidden 2", False, hidden=True)]
+    assert case_points(6, results) == 4.0
+    assert case_points(6, results, hidden_only=True) == 3.0
+    assert case_points(10, results[:2] + results[1:], hidden_only=True, rounded=False) == 20 / 3

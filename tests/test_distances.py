@@ -150,3 +150,47 @@ def test_inertia_is_zero_when_every_sample_is_a_centre():
 def test_bad_input_gets_a_clear_error(fn, X, C, error, words):
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         fn(X, C)
+
+
+# --- weighted_sq_dists (notebook 02's transfer exercise) ---------------------------------------
+
+from scipy.spatial.distance import cdist  # noqa: E402
+
+from kmeans_lessons.distances import weighted_sq_dists  # noqa: E402
+
+
+def test_weighted_distances_by_hand():
+    X = np.array([[0.0, 0.0], [1.0, 2.0]])
+    C = np.array([[1.0, 1.0]])
+    # sample 0: 2 * 1 + 0.5 * 1 = 2.5; sample 1: 2 * 0 + 0.5 * 1 = 0.5
+    np.testing.assert_allclose(weighted_sq_dists(X, C, [2.0, 0.5]), [[2.5], [0.5]])
+
+
+def test_weighted_distances_agree_with_scipy():
+    rng = np.random.default_rng(3)
+    X, C, w = rng.normal(size=(40, 5)), rng.normal(size=(6, 5)), rng.uniform(0, 3, size=5)
+    np.testing.assert_allclose(weighted_sq_dists(X, C, w), cdist(X, C, "sqeuclidean", w=w),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_inverse_variance_weights_are_distances_between_standardised_samples():
+    rng = np.random.default_rng(4)
+    X = rng.normal(loc=[3.0, 70.0], scale=[1.1, 13.6], size=(50, 2))
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    np.testing.assert_allclose(weighted_sq_dists(X, X[:3], 1 / std ** 2),
+                               pairwise_sq_dists((X - mean) / std, (X[:3] - mean) / std),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_weighted_distances_are_never_negative_far_from_the_origin():
+    X = 1e6 + np.random.default_rng(5).normal(size=(20, 3))
+    D = weighted_sq_dists(X, X[:4], [1.0, 2.0, 3.0])
+    assert D.min() >= 0
+    np.testing.assert_allclose(np.diag(D[:4]), 0, atol=1e-6)
+
+
+def test_weighted_distances_explain_bad_weights():
+    with pytest.raises(ValueError, match=r"one number per feature, shape \(2,\)"):
+        weighted_sq_dists(np.zeros((3, 2)), np.zeros((1, 2)), [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="weights >= 0"):
+        weighted_sq_dists(np.zeros((3, 2)), np.zeros((1, 2)), [1.0, -1.0])

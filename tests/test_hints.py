@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from kmeans_lessons.grading import EXERCISES, check
-from kmeans_lessons.grading.hints import CATALOGUE, COMMON, hint_text, mistakes_for
+from kmeans_lessons.grading.exercises import CATALOGUE
+from kmeans_lessons.grading.hints import COMMON, hint_text, mistakes_for
 
 
 def _dists(X, C):
@@ -701,6 +702,245 @@ def central_loop_over_samples(X, centers, labels, m=3):
     return result
 
 
+# --- 04 Elbow curves: calinski_harabasz (transfer) -------------------------------------------
+
+
+def _ch_parts(X, labels):
+    X = np.asarray(X, dtype=float)
+    clusters, index = np.unique(labels, return_inverse=True)
+    index = index.ravel()
+    n, k = len(X), len(clusters)
+    means = np.array([X[index == j].mean(axis=0) for j in range(k)])
+    sizes = np.bincount(index, minlength=k)
+    within = ((X - means[index]) ** 2).sum()
+    spread = ((means - X.mean(axis=0)) ** 2).sum(axis=1)
+    return X, n, k, within, spread, sizes
+
+
+def ch_no_dof(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float((sizes * spread).sum() / within)
+
+
+def ch_dof_swapped(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float(((sizes * spread).sum() / (n - k)) / (within / (k - 1)))
+
+
+def ch_inverted(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float((within / (n - k)) / ((sizes * spread).sum() / (k - 1)))
+
+
+def ch_unweighted(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    return float((spread.sum() / (k - 1)) / (within / (n - k)))
+
+
+def ch_total_spread(X, labels):
+    X, n, k, within, spread, sizes = _ch_parts(X, labels)
+    total = ((X - X.mean(axis=0)) ** 2).sum()
+    return float((total / (k - 1)) / (within / (n - k)))
+
+
+def ch_labels_as_rows(X, labels):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    k = labels.max() + 1  # assumes the labels are 0..k-1
+    means = np.array([X[labels == j].mean(axis=0) for j in range(k)])
+    sizes = np.bincount(labels, minlength=k)
+    within = ((X - means[labels]) ** 2).sum()
+    between = (sizes * ((means - X.mean(axis=0)) ** 2).sum(axis=1)).sum()
+    return float((between / (k - 1)) / (within / (len(X) - k)))
+
+
+# --- 05 MNIST: accuracy_by_k (transfer) --------------------------------------------------------
+
+
+def _fits(X_fit, y_fit, ks, seed, **options):
+    from kmeans_lessons import KMeans, majority_labels
+
+    settings = {"init": "random", "n_init": 1, **options}
+    for k in ks:
+        model = KMeans(int(k), random_state=seed, **settings).fit(X_fit)
+        yield int(k), model, majority_labels(model.labels_, y_fit, int(k))
+
+
+def accuracy_named_by_held(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from kmeans_lessons import majority_labels
+
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        predicted = model.predict(X_held)
+        held_names = majority_labels(predicted, y_held, k)
+        held.append(np.mean(held_names[predicted] == y_held))
+    return np.array(fit), np.array(held)
+
+
+def accuracy_swapped(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        held.append(np.mean(names[model.predict(X_held)] == y_held))
+    return np.array(held), np.array(fit)
+
+
+def accuracy_cluster_numbers(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(model.labels_ == y_fit))
+        held.append(np.mean(model.predict(X_held) == y_held))
+    return np.array(fit), np.array(held)
+
+
+def accuracy_refit_held(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    from kmeans_lessons import KMeans, majority_labels
+
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        k_held = min(k, len(X_held))
+        again = KMeans(k_held, init="random", n_init=1, random_state=seed).fit(X_held)
+        held.append(np.mean(majority_labels(again.labels_, y_held, k_held)[again.labels_]
+                            == y_held))
+    return np.array(fit), np.array(held)
+
+
+def accuracy_default_start(X_fit, y_fit, X_held, y_held, ks, seed=0):
+    fit, held = [], []
+    for k, model, names in _fits(X_fit, y_fit, ks, seed, init="k-means++", n_init=10):
+        fit.append(np.mean(names[model.labels_] == y_fit))
+        held.append(np.mean(names[model.predict(X_held)] == y_held))
+    return np.array(fit), np.array(held)
+
+
+# --- 07 Colour quantisation ------------------------------------------------------------------
+
+
+def _nearest_rows(rows, codebook, farthest=False):
+    D = _dists(rows, codebook)
+    return D.argmax(axis=1) if farthest else D.argmin(axis=1)
+
+
+def quantise_labels(image, palette):
+    image = np.asarray(image, dtype=float)
+    return _nearest_rows(image.reshape(-1, image.shape[-1]), palette).reshape(image.shape[:2])
+
+
+def quantise_flat(image, palette):
+    image = np.asarray(image, dtype=float)
+    return np.asarray(palette)[_nearest_rows(image.reshape(-1, image.shape[-1]), palette)]
+
+
+def quantise_farthest(image, palette):
+    image = np.asarray(image, dtype=float)
+    rows = image.reshape(-1, image.shape[-1])
+    return np.asarray(palette)[_nearest_rows(rows, palette, farthest=True)].reshape(image.shape)
+
+
+def quantise_width_first(image, palette):
+    image = np.asarray(image, dtype=float)
+    height, width, c = image.shape
+    return quantise_flat(image, palette).reshape(width, height, c)
+
+
+def quantise_loop_over_pixels(image, palette):
+    image, palette = np.asarray(image, dtype=float), np.asarray(palette, dtype=float)
+    out = np.empty_like(image)
+    for i in range(image.shape[0]):
+        for j in range(image.shape[1]):
+            out[i, j] = palette[((palette - image[i, j]) ** 2).sum(axis=1).argmin()]
+    return out
+
+
+def ratio_no_palette(height, width, k):
+    return 24 / max(1, int(np.ceil(np.log2(k))))
+
+
+def ratio_log2(height, width, k):
+    n = height * width
+    return 24 * n / (np.log2(k) * n + 24 * k)
+
+
+def ratio_inverted(height, width, k):
+    n = height * width
+    return (int(np.ceil(np.log2(k))) * n + 24 * k) / (24 * n)
+
+
+def ratio_palette_bytes(height, width, k):
+    n = height * width
+    return 24 * n / (int(np.ceil(np.log2(k))) * n + 3 * k)
+
+
+def ratio_eight_bits(height, width, k):
+    n = height * width
+    return 8 * n / (int(np.ceil(np.log2(k))) * n + 24 * k)
+
+
+def ratio_floor_division(height, width, k):
+    n = height * width
+    return 24 * n // (int(np.ceil(np.log2(k))) * n + 24 * k)
+
+
+def _cut(image, size):
+    rows, cols, c = image.shape[0] // size, image.shape[1] // size, image.shape[2]
+    grid = image[:rows * size, :cols * size].reshape(rows, size, cols, size, c)
+    return grid.transpose(0, 2, 1, 3, 4).reshape(rows * cols, -1), rows, cols
+
+
+def blocks_plain_reshape(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    blocks, rows, cols = _cut(image, size)
+    return tiles[_nearest_rows(blocks, tiles.reshape(k, -1))].reshape(rows * size, cols * size, c)
+
+
+def blocks_unassembled(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k = len(tiles)
+    blocks, rows, cols = _cut(image, tiles.shape[1])
+    return tiles[_nearest_rows(blocks, tiles.reshape(k, -1))]
+
+
+def blocks_labels(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    blocks, rows, cols = _cut(image, tiles.shape[1])
+    return _nearest_rows(blocks, tiles.reshape(len(tiles), -1)).reshape(rows, cols)
+
+
+def blocks_farthest(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    blocks, rows, cols = _cut(image, size)
+    chosen = tiles[_nearest_rows(blocks, tiles.reshape(k, -1), farthest=True)]
+    grid = chosen.reshape(rows, cols, size, size, c).transpose(0, 2, 1, 3, 4)
+    return grid.reshape(rows * size, cols * size, c)
+
+
+def blocks_uncropped(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    blocks, rows, cols = _cut(image, size)
+    out = image.copy()  # the rows and columns beyond the last whole block stay as they were
+    grid = tiles[_nearest_rows(blocks, tiles.reshape(k, -1))].reshape(rows, cols, size, size, c)
+    out[:rows * size, :cols * size] = grid.transpose(0, 2, 1, 3, 4).reshape(
+        rows * size, cols * size, c)
+    return out
+
+
+def blocks_loop_over_blocks(image, tiles):
+    image, tiles = np.asarray(image, dtype=float), np.asarray(tiles, dtype=float)
+    k, size, _, c = tiles.shape
+    rows, cols = image.shape[0] // size, image.shape[1] // size
+    out = np.empty((rows * size, cols * size, c))
+    for r in range(rows):
+        for q in range(cols):
+            block = image[r * size:(r + 1) * size, q * size:(q + 1) * size]
+            best = ((tiles - block) ** 2).sum(axis=(1, 2, 3)).argmin()
+            out[r * size:(r + 1) * size, q * size:(q + 1) * size] = tiles[best]
+    return out
+
+
 MUTANTS = {
     ("difference_table", "swapped_axes"): [table_swapped],
     ("difference_table", "wrong_sign"): [table_sign],
@@ -819,7 +1059,311 @@ MUTANTS = {
     ("central_members", "wrong_order"): [central_by_row_number],
     ("central_members", "no_padding"): [central_zero_padding],
     ("central_members", "python_loop"): [central_loop_over_samples],
+    ("calinski_harabasz", "no_degrees_of_freedom"): [ch_no_dof],
+    ("calinski_harabasz", "degrees_of_freedom_swapped"): [ch_dof_swapped],
+    ("calinski_harabasz", "inverted"): [ch_inverted],
+    ("calinski_harabasz", "unweighted_between"): [ch_unweighted],
+    ("calinski_harabasz", "between_from_samples"): [ch_total_spread],
+    ("calinski_harabasz", "label_values"): [ch_labels_as_rows],
+    ("accuracy_by_k", "named_by_held_out"): [accuracy_named_by_held],
+    ("accuracy_by_k", "swapped"): [accuracy_swapped],
+    ("accuracy_by_k", "cluster_numbers"): [accuracy_cluster_numbers],
+    ("accuracy_by_k", "refit_on_held_out"): [accuracy_refit_held],
+    ("accuracy_by_k", "other_start"): [accuracy_default_start],
+    ("quantise_image", "returned_labels"): [quantise_labels],
+    ("quantise_image", "flat_pixels"): [quantise_flat],
+    ("quantise_image", "farthest_colour"): [quantise_farthest],
+    ("quantise_image", "height_width_swapped"): [quantise_width_first],
+    ("quantise_image", "python_loop"): [quantise_loop_over_pixels],
+    ("compression_ratio", "no_palette"): [ratio_no_palette],
+    ("compression_ratio", "fractional_bits"): [ratio_log2],
+    ("compression_ratio", "inverted"): [ratio_inverted],
+    ("compression_ratio", "palette_in_bytes"): [ratio_palette_bytes],
+    ("compression_ratio", "eight_bits_per_pixel"): [ratio_eight_bits],
+    ("compression_ratio", "integer_truncation"): [ratio_floor_division],
+    ("quantise_blocks", "rows_not_squares"): [blocks_plain_reshape],
+    ("quantise_blocks", "returned_blocks"): [blocks_unassembled],
+    ("quantise_blocks", "returned_labels"): [blocks_labels],
+    ("quantise_blocks", "farthest_tile"): [blocks_farthest],
+    ("quantise_blocks", "not_cropped"): [blocks_uncropped],
+    ("quantise_blocks", "python_loop"): [blocks_loop_over_blocks],
 }
+
+
+# --- 08 Beyond one machine -------------------------------------------------------------------
+
+
+def statistics_variant(*, minlength=True, float_counts=False, means=False, loss="sum",
+                       package_distances=False):
+    """A map (chunk_statistics) written plainly, with at most one usual mistake put in."""
+    def chunk_statistics(X_chunk, centers):
+        X_chunk, centers = np.asarray(X_chunk, dtype=float), np.asarray(centers, dtype=float)
+        if package_distances:  # the package's pairwise_sq_dists refuses a chunk with no rows
+            from kmeans_lessons import pairwise_sq_dists
+            D = pairwise_sq_dists(X_chunk, centers)
+        else:
+            D = _dists(X_chunk, centers)
+        labels = D.argmin(axis=1)
+        k = len(centers) if minlength else 0
+        counts = np.bincount(labels, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=X_chunk[:, j], minlength=k)
+                         for j in range(X_chunk.shape[1])], axis=1)
+        if means:
+            sums = sums / np.maximum(counts, 1)[:, None]
+        nearest = D.min(axis=1)
+        value = {"sum": nearest.sum(), "sqrt": np.sqrt(nearest).sum(),
+                 "mean": nearest.sum() / max(len(X_chunk), 1)}[loss]
+        return sums, counts.astype(float) if float_counts else counts, float(value)
+    return chunk_statistics
+
+
+def combine_variant(*, average_means=False, divide=True, empty="keep", loss="sum"):
+    """A reduce (combine) written plainly, with at most one usual mistake put in."""
+    def combine(statistics, centers):
+        centers = np.asarray(centers, dtype=float)
+        sums = sum(np.asarray(s, dtype=float) for s, _, _ in statistics)
+        counts = sum(np.asarray(c) for _, c, _ in statistics)
+        losses = [value for _, _, value in statistics]
+        total = sum(losses) if loss == "sum" else sum(losses) / len(losses)
+        if average_means:
+            chunk_means = [np.asarray(s) / np.asarray(c)[:, None] for s, c, _ in statistics]
+            new = np.nanmean(chunk_means, axis=0)
+            return np.where(np.isnan(new), centers, new), total
+        if not divide:
+            return sums, total
+        new = centers.copy()
+        members = counts > 0
+        new[members] = sums[members] / counts[members, None]
+        if empty == "nan":
+            new[~members] = np.nan
+        elif empty == "zeros":
+            new[~members] = 0.0
+        return new, total
+    return combine
+
+
+MUTANTS.update({
+    ("chunk_statistics", "missing_clusters"): [statistics_variant(minlength=False)],
+    ("chunk_statistics", "counts_as_floats"): [statistics_variant(float_counts=True)],
+    ("chunk_statistics", "means_instead_of_sums"): [statistics_variant(means=True)],
+    ("chunk_statistics", "loss_not_squared"): [statistics_variant(loss="sqrt")],
+    ("chunk_statistics", "loss_mean"): [statistics_variant(loss="mean")],
+    ("chunk_statistics", "empty_chunk"): [statistics_variant(package_distances=True)],
+    ("combine", "averaged_means"): [combine_variant(average_means=True)],
+    ("combine", "sums_not_divided"): [combine_variant(divide=False)],
+    ("combine", "empty_nan"): [combine_variant(empty="nan")],
+    ("combine", "empty_zeros"): [combine_variant(empty="zeros")],
+    ("combine", "loss_averaged"): [combine_variant(loss="mean")],
+})
+
+
+def test_the_plain_map_and_reduce_pass():
+    assert check(statistics_variant(), exercise="chunk_statistics").passed
+    assert check(combine_variant(), exercise="combine").passed
+
+
+# --- transfer exercises of lessons 01, 02, 03, 06 --------------------------------------------
+
+
+def _unit_rows(A):
+    A = np.asarray(A, dtype=float)
+    lengths = np.linalg.norm(A, axis=1, keepdims=True)
+    return np.divide(A, lengths, out=np.zeros_like(A), where=lengths > 0)
+
+
+def scale_global_max(images):
+    images = np.asarray(images, dtype=float)
+    return images / images.max()
+
+
+def scale_max_over_images(images):
+    images = np.asarray(images, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.nan_to_num(images / images.max(axis=0))
+
+
+def scale_max_per_row(images):
+    images = np.asarray(images, dtype=float)
+    brightest = images.max(axis=2, keepdims=True)
+    return np.divide(images, brightest, out=np.zeros_like(images), where=brightest > 0)
+
+
+def scale_the_bug_itself(images):
+    images = np.asarray(images, dtype=float)
+    return images / images.max(axis=(1, 2))
+
+
+def scale_black_nan(images):
+    images = np.asarray(images, dtype=float)
+    with np.errstate(all="ignore"):
+        return images / images.max(axis=(1, 2), keepdims=True)
+
+
+def scale_in_place(images):
+    brightest = images.max(axis=(1, 2), keepdims=True)
+    np.divide(images, np.where(brightest > 0, brightest, 1), out=images, casting="unsafe")
+    return images.astype(float)
+
+
+def weighted_plain(X, C, w):
+    return np.maximum(_dists(X, C), 0)
+
+
+def weighted_cross_term_plain(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.maximum(((X ** 2) @ w)[:, None] + (C ** 2) @ w - 2 * X @ C.T, 0)
+
+
+def weighted_scaled_by_w(X, C, w):
+    w = np.asarray(w, dtype=float)
+    return _dists(np.asarray(X) * w, np.asarray(C) * w)
+
+
+def weighted_transposed(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return (w * (X[None, :, :] - C[:, None, :]) ** 2).sum(axis=2)
+
+
+def weighted_rooted(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.sqrt((w * (X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2))
+
+
+def weighted_unclipped(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return ((X ** 2) @ w)[:, None] + (C ** 2) @ w - 2 * (X * w) @ C.T
+
+
+def weighted_3d(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return (w * (X[np.newaxis, :, :] - C[:, np.newaxis, :]) ** 2).sum(axis=2).T
+
+
+def weighted_loop_over_samples(X, C, w):
+    X, C, w = (np.asarray(a, dtype=float) for a in (X, C, w))
+    return np.array([(w * (x - C) ** 2).sum(axis=1) for x in X])
+
+
+def _medians_with(summary, empty="keep"):
+    def update_medians(X, labels, centers):
+        X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+        new = np.array(centers, dtype=float)
+        for j in range(len(new)):
+            members = X[labels == j]
+            if len(members):
+                new[j] = summary(members, X)
+            elif empty == "zeros":
+                new[j] = 0.0
+            elif empty == "nan":
+                with np.errstate(all="ignore"):
+                    new[j] = np.nanmedian(np.full((1, X.shape[1]), np.nan), axis=0)
+        return new
+    return update_medians
+
+
+medians_mean = _medians_with(lambda m, X: m.mean(axis=0))
+medians_nan = _medians_with(lambda m, X: np.median(m, axis=0), empty="nan")
+medians_zeros = _medians_with(lambda m, X: np.median(m, axis=0), empty="zeros")
+medians_wrong_axis = _medians_with(lambda m, X: np.median(m))
+medians_upper_middle = _medians_with(lambda m, X: np.sort(m, axis=0)[len(m) // 2])
+medians_of_everything = _medians_with(lambda m, X: np.median(X, axis=0))
+
+
+def medians_never(X, labels, centers):
+    return np.array(centers, dtype=float)
+
+
+def medians_loop_over_samples(X, labels, centers):
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    new = np.array(centers, dtype=float)
+    members = [[] for _ in range(len(new))]
+    for x, label in zip(X, labels):
+        members[label].append(list(x))
+    for j, rows in enumerate(members):
+        if rows:
+            new[j] = np.median(np.array(rows), axis=0)
+    return new
+
+
+def margin_raw_centres(X, centers):
+    scores = np.sort(_unit_rows(X) @ np.asarray(centers, dtype=float).T, axis=1)
+    return scores[:, -1] - scores[:, -2]
+
+
+def margin_reversed(X, centers):
+    scores = np.sort(_unit_rows(X) @ _unit_rows(centers).T, axis=1)
+    return scores[:, -2] - scores[:, -1]
+
+
+def margin_best_minus_worst(X, centers):
+    scores = _unit_rows(X) @ _unit_rows(centers).T
+    return scores.max(axis=1) - scores.min(axis=1)
+
+
+def margin_best_only(X, centers):
+    return (_unit_rows(X) @ _unit_rows(centers).T).max(axis=1)
+
+
+def margin_in_distances(X, centers):
+    D = np.sort(_dists(X, centers), axis=1)
+    return D[:, 1] - D[:, 0]
+
+
+def margin_wrong_axis(X, centers):
+    scores = np.sort(_unit_rows(X) @ _unit_rows(centers).T, axis=0)
+    return scores[-1] - scores[-2]
+
+
+def margin_zero_nan(X, centers):
+    X = np.asarray(X, dtype=float)
+    with np.errstate(all="ignore"):
+        U = X / np.linalg.norm(X, axis=1, keepdims=True)
+    scores = np.sort(U @ _unit_rows(centers).T, axis=1)
+    return scores[:, -1] - scores[:, -2]
+
+
+def margin_loop_over_samples(X, centers):
+    V = _unit_rows(centers)
+    margins = []
+    for x in _unit_rows(X):
+        scores = sorted(V @ x)
+        margins.append(scores[-1] - scores[-2])
+    return np.array(margins)
+
+
+MUTANTS.update({
+    ("scale_each_image", "global_max"): [scale_global_max],
+    ("scale_each_image", "max_over_images"): [scale_max_over_images],
+    ("scale_each_image", "max_per_line"): [scale_max_per_row],
+    ("scale_each_image", "maxima_misaligned"): [scale_the_bug_itself],
+    ("scale_each_image", "black_image_nan"): [scale_black_nan],
+    ("scale_each_image", "mutates_input"): [scale_in_place],
+    ("weighted_sq_dists", "unweighted"): [weighted_plain],
+    ("weighted_sq_dists", "cross_term_unweighted"): [weighted_cross_term_plain],
+    ("weighted_sq_dists", "weighted_twice"): [weighted_scaled_by_w],
+    ("weighted_sq_dists", "swapped_xc"): [weighted_transposed],
+    ("weighted_sq_dists", "square_rooted"): [weighted_rooted],
+    ("weighted_sq_dists", "negative_distances"): [weighted_unclipped],
+    ("weighted_sq_dists", "three_d_broadcast"): [weighted_3d],
+    ("weighted_sq_dists", "python_loop"): [weighted_loop_over_samples],
+    ("update_medians", "mean_not_median"): [medians_mean],
+    ("update_medians", "empty_nan"): [medians_nan],
+    ("update_medians", "empty_zeros"): [medians_zeros],
+    ("update_medians", "wrong_axis"): [medians_wrong_axis],
+    ("update_medians", "one_middle_value"): [medians_upper_middle],
+    ("update_medians", "all_samples"): [medians_of_everything],
+    ("update_medians", "never_updated"): [medians_never],
+    ("update_medians", "python_loop"): [medians_loop_over_samples],
+    ("assignment_margin", "not_normalised"): [margin_raw_centres],
+    ("assignment_margin", "reversed"): [margin_reversed],
+    ("assignment_margin", "best_minus_worst"): [margin_best_minus_worst],
+    ("assignment_margin", "best_only"): [margin_best_only],
+    ("assignment_margin", "distance_margin"): [margin_in_distances],
+    ("assignment_margin", "wrong_axis"): [margin_wrong_axis],
+    ("assignment_margin", "zero_row_nan"): [margin_zero_nan],
+    ("assignment_margin", "python_loop"): [margin_loop_over_samples],
+})
+
 
 CASES = [(name, key, fn) for (name, key), fns in MUTANTS.items() for fn in fns]
 

@@ -74,3 +74,39 @@ def test_central_members_explains_bad_arguments():
         central_members(X, np.zeros((1, 2)), [0, 0, 0], m=0)
     with pytest.raises(ValueError, match="labels must lie in 0..0"):
         central_members(X, np.zeros((1, 2)), [0, 1, 0])
+
+
+# --- assignment_margin (notebook 06's transfer exercise) ---------------------------------------
+
+from kmeans_lessons.spherical import assignment_margin  # noqa: E402
+
+
+def test_assignment_margin_by_hand():
+    # centres along x, y and the diagonal; lengths do not matter, only directions
+    centers = np.array([[2.0, 0.0], [0.0, 5.0], [1.0, 1.0]])
+    X = np.array([[3.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
+    # sample 0: cosines 1, 0, 0.7071 -> 1 - 0.7071; sample 1: 0, -1, -0.7071 -> 0 - (-0.7071)
+    # sample 2: 0.7071, 0.7071, 1 -> 1 - 0.7071
+    r = np.sqrt(0.5)
+    np.testing.assert_allclose(assignment_margin(X, centers), [1 - r, r, 1 - r])
+
+
+def test_a_sample_halfway_between_two_centres_has_margin_zero():
+    X = np.array([[1.0, 1.0], [0.0, 0.0]])  # the zero row has no direction: margin 0
+    np.testing.assert_allclose(assignment_margin(X, [[1.0, 0.0], [0.0, 1.0]]), [0.0, 0.0],
+                               atol=1e-12)
+
+
+def test_the_margin_agrees_with_sorting_all_cosines_one_sample_at_a_time():
+    rng = np.random.default_rng(7)
+    X, C = rng.normal(size=(25, 6)), rng.normal(size=(4, 6))
+    expected = []
+    for x in X:
+        cosines = sorted(float(x @ c / np.linalg.norm(x) / np.linalg.norm(c)) for c in C)
+        expected.append(cosines[-1] - cosines[-2])
+    np.testing.assert_allclose(assignment_margin(X, C), expected, rtol=1e-10)
+
+
+def test_assignment_margin_needs_two_centres():
+    with pytest.raises(ValueError, match="at least two centres"):
+        assignment_margin(np.ones((3, 2)), np.ones((1, 2)))

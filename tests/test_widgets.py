@@ -1,5 +1,8 @@
 """KMeansStepper: the slider replays the history, the controls recompute it, student functions are
-replayed and their mistakes shown, bad arguments are refused, and nothing needs a browser."""
+replayed and their mistakes shown, bad arguments are refused, and nothing needs a browser.
+
+What the browser receives (the frames) is pinned in test_frames.py; the drawing itself, in a
+real browser, in test_browser.py and test_site.py."""
 
 import io
 
@@ -8,9 +11,9 @@ import pytest
 from matplotlib.colors import to_rgba
 from PIL import Image
 
+from kmeans_lessons import init_farthest, init_kmeans_pp, init_random
 from kmeans_lessons.algorithm import kmeans
 from kmeans_lessons.distances import assign as reference_assign
-from kmeans_lessons.initialisation import init_farthest, init_kmeans_pp, init_random
 from kmeans_lessons.plotting import GRID_SIZE, cluster_colors
 from kmeans_lessons.widgets import KMeansStepper, replay_kmeans
 
@@ -89,16 +92,15 @@ def png_pixels(data):
 
 def test_history_is_the_reference_run(stepper, blobs):
     assert_same_history(stepper.history, reference_steps(blobs, 3, "k-means++", 0))
-    assert stepper.step_slider.max == len(stepper.history) - 1
-    assert stepper.play.max == stepper.step_slider.max
-    assert "Converged" in stepper.message.value
+    assert stepper.view.max == len(stepper.history) - 1
+    assert "Converged" in stepper.view.message
 
 
 def test_slider_shows_the_history_at_every_step(stepper):
-    assert stepper.step_slider.value == 0
+    assert stepper.step == 0
     assert_frame_matches(stepper, 0)
     for step in [*range(1, len(stepper.history)), 2, 1]:  # forwards, then back
-        stepper.step_slider.value = step
+        stepper.step = step
         assert_frame_matches(stepper, step)
 
 
@@ -115,24 +117,40 @@ def test_init_step_draws_grey_points_and_no_loss(stepper):
     assert len(stepper.plot.loss_marker.get_xdata()) == 0
 
 
-def test_moving_the_slider_updates_the_same_artists_and_a_new_image(stepper):
+def test_moving_the_slider_sends_only_the_step_and_updates_the_same_artists(stepper):
     plot = stepper.plot
     artists = (stepper.figure, plot.centers, plot.regions, plot.loss_marker,
                *plot.point_lines, *plot.trails)
-    before = stepper.image.value
-    stepper.step_slider.value = 2
+    frames = stepper.view.frames
+    stepper.step = 2
+    assert stepper.view.value == 2
+    assert stepper.view.frames is frames, "the run went to the browser once"
     assert (stepper.figure, plot.centers, plot.regions, plot.loss_marker,
             *plot.point_lines, *plot.trails) == artists
-    assert stepper.image.value != before
     width, height = stepper.figure.canvas.get_width_height()
-    assert png_pixels(stepper.image.value).shape == (height, width, 3)
+    assert png_pixels(stepper.plot.to_png()).shape == (height, width, 3)
 
 
-def test_the_image_is_the_figure_as_a_full_draw_would_show_it(stepper):
+def test_a_step_chosen_in_the_browser_is_known_in_python(stepper):
+    stepper.view.value = 4  # what the browser's slider sends back
+    assert stepper.step == 4
+    assert_frame_matches(stepper, 4)
+
+
+def test_the_view_refuses_a_frame_outside_the_run(stepper):
+    import traitlets
+
+    with pytest.raises(traitlets.TraitError, match="value must be in 0.."):
+        stepper.view.value = stepper.view.max + 1
+    with pytest.raises(ValueError, match="step must be a half-step from 0 to"):
+        stepper.step = len(stepper.history)
+
+
+def test_the_matplotlib_png_is_the_figure_as_a_full_draw_would_show_it(stepper):
     # The fast path redraws only the moving artists over a saved background; it must give
     # the same picture as drawing the whole figure.
-    stepper.step_slider.value = 3
-    fast = png_pixels(stepper.image.value).astype(int)
+    stepper.step = 3
+    fast = png_pixels(stepper.plot.to_png()).astype(int)
     stepper.figure.canvas.draw()
     full = np.asarray(stepper.figure.canvas.buffer_rgba())[..., :3].astype(int)
     differing = np.abs(fast - full).max(axis=-1) > 8
@@ -140,7 +158,7 @@ def test_the_image_is_the_figure_as_a_full_draw_would_show_it(stepper):
 
 
 def test_regions_are_coloured_by_the_nearest_centre(stepper):
-    stepper.step_slider.value = 2
+    stepper.step = 2
     plot = stepper.plot
     rgba = plot.regions.get_array()
     assert rgba.shape == (GRID_SIZE, GRID_SIZE, 4)
@@ -159,13 +177,13 @@ def test_regions_are_coloured_by_the_nearest_centre(stepper):
 
 
 def test_changing_k_computes_a_new_history(stepper, blobs):
-    stepper.step_slider.value = 3
+    stepper.step = 3
     stepper.k_input.value = 4
     assert_same_history(stepper.history, reference_steps(blobs, 4, "k-means++", 0))
-    assert stepper.step_slider.value == 0
-    assert stepper.step_slider.max == len(stepper.history) - 1
+    assert stepper.step == 0
+    assert stepper.view.max == len(stepper.history) - 1
     assert len(stepper.plot.trails) == len(stepper.plot.point_lines) == 4
-    stepper.step_slider.value = stepper.step_slider.max
+    stepper.step = stepper.view.max
     np.testing.assert_allclose(stepper.plot.centers.get_offsets(), stepper.history[-1].centers)
 
 
@@ -189,10 +207,34 @@ def test_restart_starts_from_the_next_seed(stepper, blobs):
     assert "seed 1" in stepper.plot.title.get_text()
 
 
-def test_play_is_linked_to_the_slider_in_the_browser(stepper):
-    link = stepper._play_link
-    assert link.source == (stepper.play, "value")
-    assert link.target == (stepper.step_slider, "value")
+def test_message_counts_half_steps_as_the_title_does(stepper):
+    # The title says "half-step s/last"; the message must name the same last half-step.
+    last = len(stepper.history) - 1
+    stepper.step = last
+    assert f"half-step {last}/{last}" in stepper.plot.title.get_text()
+    assert f"at half-step {last} (half-step 0 is the start)" in stepper.view.message
+    assert repr(stepper).endswith(f"half-steps 0..{last})")
+
+
+def test_d2_option_shows_the_kmeans_pp_picks_before_the_run(blobs):
+    stepper = KMeansStepper(blobs, k=3, show_d2=True)
+    assert stepper.n_picks == 3 and stepper.chances.shape == (3, 300)
+    assert stepper.view.max == 3 + len(stepper.history) - 1
+    assert stepper.view.frames["seeding"]["titles"][1].startswith("k-means++ pick 2/3")
+    assert "how k-means++ picked the start" in stepper.view.message
+    stepper.view.value = 1  # a pick: the half-step is still the start
+    assert stepper.step == 0
+    stepper.step = 2
+    assert stepper.view.value == 5
+    assert_same_history(stepper.history, reference_steps(blobs, 3, "k-means++", 0))
+
+
+def test_d2_option_follows_the_checkbox_and_only_for_kmeans_pp(stepper):
+    assert stepper.n_picks == 0 and stepper.view.frames["seeding"] is None
+    stepper.d2_checkbox.value = True
+    assert stepper.n_picks == 3 and stepper.view.frames["seeding"] is not None
+    stepper.init_dropdown.value = "random"
+    assert stepper.n_picks == 0 and stepper.d2_checkbox.disabled
 
 
 # --- student functions ---------------------------------------------------------------------
@@ -228,15 +270,15 @@ def test_correct_student_functions_replay_like_the_reference(blobs):
             np.testing.assert_array_equal(shown.labels, ref.labels)
             assert shown.loss == pytest.approx(ref.loss, rel=1e-10)
     assert stepper.replay.error is None and stepper.replay.rises == []
-    assert "Converged" in stepper.message.value
+    assert "Converged" in stepper.view.message
     assert "your assign + update" in stepper.plot.title.get_text()
-    stepper.step_slider.value = 3
+    stepper.step = 3
     assert_frame_matches(stepper, 3)
 
 
 def test_buggy_assign_is_replayed_and_flagged(blobs):
     stepper = KMeansStepper(blobs, k=3, assign=farthest_assign)
-    stepper.step_slider.value = 1
+    stepper.step = 1
     assign_step = stepper.history[1]
     np.testing.assert_array_equal(assign_step.labels,
                                   farthest_assign(blobs, stepper.history[0].centers))
@@ -245,8 +287,8 @@ def test_buggy_assign_is_replayed_and_flagged(blobs):
     assert stepper.plot.loss_marker.get_ydata()[0] == pytest.approx(np.sum(diffs**2))
     step, text = stepper.replay.rises[0]
     assert stepper.history[step].kind == "assign" and "NEAREST" in text
-    assert "J went up" in stepper.message.value
-    stepper.step_slider.value = step
+    assert "J went up" in stepper.view.message
+    stepper.step = step
     assert "J WENT UP" in stepper.plot.title.get_text()
 
 
@@ -257,9 +299,9 @@ def test_student_exception_is_shown_not_raised(blobs):
     stepper = KMeansStepper(blobs, k=3, update=broken)
     assert [s.kind for s in stepper.history] == ["init", "assign"]
     assert "your broken(X, labels, C) raised ZeroDivisionError: division by zero." \
-        in stepper.message.value
-    assert stepper.step_slider.max == 1
-    stepper.step_slider.value = 1
+        in stepper.view.message
+    assert stepper.view.max == 1
+    stepper.step = 1
     assert "failed after this step" in stepper.plot.title.get_text()
 
 
@@ -321,7 +363,7 @@ def test_student_run_uses_the_reference_stopping_rule(blobs):
     replay = replay_kmeans(blobs, blobs[:3], update=loop_update, max_iter=2, tol=0)
     assert replay.n_iter == 2 and not replay.converged
     stepper = KMeansStepper(blobs, update=loop_update, max_iter=2, tol=0)
-    assert "max_iter=2" in stepper.message.value
+    assert "max_iter=2" in stepper.view.message
 
 
 # --- data the stepper draws ----------------------------------------------------------------
@@ -338,7 +380,7 @@ def test_more_than_two_features_are_projected_to_principal_components():
     assert ax.get_xlabel().startswith("PC 1") and ax.get_ylabel().startswith("PC 2")
     assert "principal components" in ax.get_title()
     pca = PCA(2).fit(X)
-    stepper.step_slider.value = 2
+    stepper.step = 2
     expected = pca.transform(stepper.history[2].centers)
     # Principal components are defined up to sign.
     np.testing.assert_allclose(np.abs(stepper.plot.centers.get_offsets()), np.abs(expected),
@@ -374,7 +416,7 @@ def test_dataframe_columns_label_the_axes(blobs):
 
 def test_float32_data_work(blobs):
     stepper = KMeansStepper(blobs.astype(np.float32), k=3)
-    stepper.step_slider.value = stepper.step_slider.max
+    stepper.step = stepper.view.max
     assert stepper.replay.converged
 
 
@@ -392,6 +434,7 @@ def test_float32_data_work(blobs):
     (dict(update=loop_update(np.zeros((2, 2)), np.zeros(2, int), np.zeros((1, 2)))),
      TypeError, "without calling it"),
     (dict(max_iter=-1), ValueError, "max_iter"),
+    (dict(show_d2="yes"), TypeError, "show_d2 must be True or False"),
 ])
 def test_bad_settings_are_refused_with_a_clear_error(blobs, kwargs, error, words):
     with pytest.raises(error, match=words):
@@ -427,7 +470,30 @@ def test_displays_as_one_widget_with_a_short_text(stepper):
     assert bundle["text/plain"] == repr(stepper)
     assert repr(stepper).startswith("KMeansStepper(n=300, d=2, k=3, init='k-means++', seed=0,")
     assert "image/png" not in bundle
-    assert "kmeans-stepper-figure" in stepper.image._dom_classes
+    assert "kmeans-stepper" in stepper.widget._dom_classes
+    assert stepper.view in stepper.widget.children
+
+
+def test_the_javascript_and_css_are_package_data():
+    import tomllib
+    from pathlib import Path
+
+    from kmeans_lessons.widgets import STATIC
+
+    root = Path(__file__).resolve().parents[1]
+    listed = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["kmeans_lessons"]
+    for path in STATIC.iterdir():
+        assert any(path.match(pattern) for pattern in listed), f"{path.name} is not package data"
+
+
+def test_the_view_ships_its_javascript_inside_the_package(stepper):
+    from kmeans_lessons.widgets import STATIC
+
+    state = stepper.view.get_state()
+    assert state["_esm"] == (STATIC / "stepper.js").read_text(encoding="utf-8")
+    assert "export default" in state["_esm"] and "import " not in state["_esm"]
+    assert state["_css"] == (STATIC / "stepper.css").read_text(encoding="utf-8")
 
 
 def test_executing_a_notebook_with_the_stepper_finishes(tmp_path):
@@ -444,8 +510,8 @@ def test_executing_a_notebook_with_the_stepper_finishes(tmp_path):
             "stepper = KMeansStepper(X, k=3)\n"
             "stepper"),
         nbformat.v4.new_code_cell(
-            "stepper.step_slider.value = stepper.step_slider.max\n"
-            "print(stepper.history[-1].kind)"),
+            "stepper.step = len(stepper.history) - 1\n"
+            "print(stepper.history[stepper.step].kind)"),
     ]
     NotebookClient(nb, timeout=60, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -455,3 +521,8 @@ def test_executing_a_notebook_with_the_stepper_finishes(tmp_path):
     assert "application/vnd.jupyter.widget-view+json" in data and "image/png" not in data
     assert data["text/plain"].startswith("KMeansStepper(")
     assert nb.cells[1].outputs[0]["text"] == "assign\n"
+    # The run is saved with the notebook, so a page without a kernel can replay it.
+    saved = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [m["state"] for m in saved.values()
+             if m["state"].get("_anywidget_id") == "kmeans_lessons.widgets.StepperView"]
+    assert len(views) == 1 and views[0]["frames"]["n"] == 200 and views[0]["_esm"]

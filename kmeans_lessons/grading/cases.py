@@ -305,7 +305,7 @@ class Case:
             result = self._run(call, exercise)
         except StudentRaised as err:
             result = CaseResult(self.label, False, err.describe(),
-                                hints.diagnose_exception(exercise.name, err.exc, self),
+                                hints.diagnose_exception(exercise, err.exc, self),
                                 pending=err.not_implemented)
         if len(call.mutated) > mutated_before:
             # Changing the caller's arrays is reported even when the output is right.
@@ -347,7 +347,7 @@ class OutputCase(Case):
         problem = exercise.compare(out, expected, self)
         if problem is None:
             return CaseResult(self.label, True)
-        return CaseResult(self.label, False, problem, hints.diagnose(exercise.name, out, self))
+        return CaseResult(self.label, False, problem, hints.diagnose(exercise, out, self))
 
 
 class ProbeCase(Case):
@@ -419,7 +419,7 @@ class TimingCase(OutputCase):
         problem = exercise.compare(out, expected, self)
         if problem is not None:
             return CaseResult(self.label, False, f"on a large input: {problem}",
-                              hints.diagnose(exercise.name, out, self))
+                              hints.diagnose(exercise, out, self))
         for _ in range(self.attempts - 1):
             if seconds <= budget or seconds > 3 * budget:
                 break  # clearly fast enough, or clearly too slow for a pause to explain

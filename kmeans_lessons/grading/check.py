@@ -25,6 +25,7 @@ import numpy as np
 from . import hints
 from .cases import CaseResult, StudentCall, short
 from .exercises import EXERCISES, Exercise, get_exercise
+from .scoring import case_points
 
 __all__ = ["CheckResult", "check", "grade_function", "run_exercise", "CHECK_SEED"]
 
@@ -151,7 +152,7 @@ def _feedback(results, exercise):
             if result.hint in shown:
                 line += " (same hint as above)"
             else:
-                text = hints.hint_text(exercise.name, result.hint)
+                text = hints.hint_text(exercise, result.hint)
                 if text:
                     line += f" Hint: {text}"
                 shown.add(result.hint)
@@ -189,13 +190,12 @@ def run_exercise(exercise, fn, *, seed, hidden=True):
             if result.pending and not results:
                 return _pending_result(exercise, result)
             results.append(result)
-    passed = sum(r.passed for r in results)
-    score = round(exercise.points * passed / len(results), 2) if results else 0.0
-    all_passed = passed == len(results)
+    all_passed = all(r.passed for r in results)
     hint_keys = list(dict.fromkeys(r.hint for r in results if r.hint is not None))
     feedback = ([f"All {len(results)} checks passed."] if all_passed
                 else _feedback(results, exercise))
-    return CheckResult(exercise=exercise.name, passed=all_passed, score=float(score),
+    score = case_points(exercise.points, results)
+    return CheckResult(exercise=exercise.name, passed=all_passed, score=score,
                        max_score=float(exercise.points), feedback=feedback, hints=hint_keys,
                        cases=results)
 

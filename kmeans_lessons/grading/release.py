@@ -25,12 +25,12 @@ Used by ``kmeans-lessons release notebooks/ --out release/`` (see :mod:`kmeans_l
 """
 
 import copy
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import nbformat
+
+from ._atomic import write_text_atomically
 
 __all__ = [
     "ReleaseError",
@@ -246,19 +246,6 @@ def exercises_in_notebook(nb, label="notebook"):
     return names
 
 
-def _atomic_write_text(path, text):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _notebook_text(nb):
     text = nbformat.writes(nb, version=4)
     return text if text.endswith("\n") else text + "\n"
@@ -285,7 +272,7 @@ def release_file(source, destination):
             f"output folder other than the notebooks folder."
         )
     nb = nbformat.read(source, as_version=4)
-    _atomic_write_text(destination, _notebook_text(release_notebook(nb, label=str(source))))
+    write_text_atomically(destination, _notebook_text(release_notebook(nb, label=str(source))))
     return destination
 
 
@@ -340,6 +327,6 @@ def release(source, out):
         nb = nbformat.read(path, as_version=4)
         texts[out / path.relative_to(source)] = _notebook_text(release_notebook(nb, str(path)))
     for destination, text in texts.items():
-        _atomic_write_text(destination, text)
+        write_text_atomically(destination, text)
     return list(texts)
 

@@ -1,6 +1,6 @@
 """Grade one submission in a process of its own (started by the batch grader).
 
-The batch grader (:mod:`kmeans_lessons.grading.autograde`) starts one worker per submission,
+The batch grader (:mod:`kmeans_lessons.grading.autograde.batch`) starts one worker per submission,
 writes a job (JSON) to its standard input and reads its reports (JSON lines) from its standard
 output. Student code never runs in this process; it runs in a Jupyter kernel that the worker
 starts and watches. What the worker does, in order:
@@ -8,7 +8,7 @@ starts and watches. What the worker does, in order:
 1. Reads the notebook (anything nbformat cannot read is *invalid*) and analyses its code without
    running it: which exercise functions it defines, which lesson that makes it, and whether an
    exercise function hands its work to the package's reference implementation.
-2. Starts a fresh kernel through ``_sandbox.py`` (memory and file-size limits, own session, no
+2. Starts a fresh kernel through ``sandbox.py`` (memory and file-size limits, own session, no
    standard streams, a private working folder and HOME), and executes every code cell with
    nbclient. A cell that raises is recorded and the run goes on. A cell that runs past the time
    limit is interrupted and the run goes on; if the kernel does not answer after the interrupt,
@@ -20,28 +20,26 @@ starts and watches. What the worker does, in order:
    :mod:`kmeans_lessons.grading.check`, *in this process*: the expected answers come from this
    process's reference implementation and the hidden cases from a seed that only the batch
    grader and this process know. The student's function is represented here by
-   :class:`KernelFunction`, which sends the inputs to the kernel, calls the function there
-   through the harness (:mod:`kmeans_lessons.grading._harness`) and reads back only the return
-   value (JSON plus ``.npy`` data, never pickles). Small inputs travel inside one request and
-   its reply; large ones (the inputs of timing cases) through files, in three requests, so that
-   only the call itself is timed. Whatever the submission printed, patched or computed is never
+   :class:`.calls.KernelFunction`, which sends the inputs to the kernel, calls the function there
+   through the harness (:mod:`.kernel`) and reads back only the return value (JSON plus
+   ``.npy`` data, never pickles). Small inputs travel inside one request and its reply; large
+   ones (the inputs of timing cases) through files, in three requests, so that only the call
+   itself is timed. Whatever the submission printed, patched or computed is never
    read: a redefined ``check``, a patched NumPy or fake outputs in the file change nothing here.
    Points come from the hidden cases only (:func:`hidden_score`).
-4. Kills every process the submission started. The worker makes itself a *child subreaper*
-   (Linux ``prctl``), so even a child that detached with ``setsid`` and a double fork is
-   re-parented to the worker and killed with the rest.
+4. Kills every process the submission started (:mod:`.processes`). The worker makes itself a
+   *child subreaper* (Linux ``prctl``), so even a child that detached with ``setsid`` and a
+   double fork is re-parented to the worker and killed with the rest.
 
-Reports, one JSON object per line: ``invalid``, ``lesson``, ``cell`` (an error, a timeout, a
-dead or stuck kernel, a skipped cell), ``exercise`` (score, max_score, passed, pending, feedback,
-note), ``budget`` (the time budget ran out) and finally ``done``. The batch grader builds the
-row of ``grades.csv`` from them; reports arrive as each step finishes, so a worker killed for
-running out of time has still reported what it graded.
+The job and the reports are the dataclasses of :mod:`.protocol` (JSON on the wire, one report a
+line): ``invalid`` or ``lesson``, then ``cell`` (an error, a timeout, a dead or stuck kernel, a
+skipped cell), ``exercise`` (score, max_score, passed, pending, feedback, note), ``budget`` (the
+time budget ran out) and finally ``done``. The batch grader builds the row of ``grades.csv``
+from them; reports arrive as each step finishes, so a worker killed for running out of time
+has still reported what it graded.
 """
 
-import ast
 import asyncio
-import builtins
-import ctypes
 import json
 import logging
 import math
@@ -58,149 +56,33 @@ import types
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import psutil
 from jupyter_client import BlockingKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import _harness
-from ._static import analyse, detect_lesson
+from ..scoring import case_points
+from . import kernel as harness
+from .calls import (HARNESS_NAME, MAX_RESULT_BYTES, PROBE_TIMEOUT, CallTimeoutError,
+                    KernelDiedError, KernelFunction, install_clock)
+from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
+                       InvalidReport, Job, LessonReport)
+from .processes import MemoryWatch, become_subreaper, kill_descendants
+from .static import analyse, detect_lesson
 
-__all__ = ["KernelFunction", "StudentCodeError", "hidden_score", "main"]
+__all__ = ["Submission", "run_job", "grade_one", "hidden_score", "main"]
 
-#: Name of the harness module inside the kernel's globals.
-HARNESS_NAME = "__kmeans_lessons_grader__"
-#: Seconds a kernel gets to answer a trivial request after being interrupted.
-PROBE_TIMEOUT = 10
 #: New kernels a submission may need (after deaths or hangs) before its remaining cells are
 #: skipped.
 MAX_RESTARTS = 3
-#: Largest result (JSON or arrays) a kernel may send back for one call.
-MAX_RESULT_BYTES = 256 * 2**20
 #: Characters of an error message kept for the feedback.
 ERROR_TEXT = 300
 #: Seconds the worker keeps in hand so that it stops itself before the batch grader kills it.
 BUDGET_MARGIN = 3.0
-#: Inputs smaller than this go to the kernel in one request; larger ones (the inputs of timing
-#: cases) in three, so that reading them is not timed as the student's work.
-SMALL_INPUT_BYTES = 256 * 2**10
 #: Most of one request's round-trip time that is subtracted from a timed call (see baseline).
 MAX_BASELINE = 0.010
-#: How often the memory watchdog adds up the memory of the submission's processes.
-WATCH_INTERVAL = 0.25
-
-_PR_SET_CHILD_SUBREAPER = 36
-_SANDBOX = str(Path(__file__).with_name("_sandbox.py"))
-
-
-class StudentCodeError(Exception):
-    """The student's function raised an exception the grader cannot re-create exactly.
-
-    The message names the original type, e.g. ``"LinAlgError: Singular matrix"``.
-    """
-
-
-class KernelDiedError(StudentCodeError):
-    """The kernel died while the student's function was running."""
-
-
-class CallTimeoutError(StudentCodeError, TimeoutError):
-    """The student's function ran past the time limit (it was interrupted)."""
-
-
-# ------------------------------------------------------------------------------------------
-# Processes
-
-
-def _become_subreaper():
-    """Orphaned descendants get re-parented to this process (Linux); elsewhere a no-op."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def kill_descendants(root_pid=None):
-    """Stop, then kill, every descendant of ``root_pid`` (default: this process); reap zombies.
-
-    Stopping first keeps a fork loop from creating new processes while we kill.
-    """
-    try:
-        root = psutil.Process(root_pid or os.getpid())
-    except psutil.NoSuchProcess:
-        return
-    for _ in range(10):
-        try:
-            children = root.children(recursive=True)
-        except psutil.NoSuchProcess:
-            return
-        alive = [child for child in children if _is_alive(child)]
-        if not alive:
-            break
-        for child in alive:
-            _signal(child, signal.SIGSTOP)
-        for child in alive:
-            _signal(child, signal.SIGKILL)
-        psutil.wait_procs(alive, timeout=2)
-    if root.pid == os.getpid():
-        _reap_zombies()
-
-
-def _is_alive(process):
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _signal(process, signum):
-    try:
-        process.send_signal(signum)
-    except psutil.Error:
-        pass
-
-
-def _reap_zombies():
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-class _MemoryWatch(threading.Thread):
-    """Kill the submission's processes if together they hold more than the memory cap.
-
-    ``RLIMIT_AS`` caps each process; this catches a submission that spreads over many.
-    """
-
-    def __init__(self, cap_bytes):
-        super().__init__(daemon=True)
-        self.cap_bytes, self.tripped, self._stop = cap_bytes, False, threading.Event()
-
-    def run(self):
-        me = psutil.Process()
-        while not self._stop.wait(WATCH_INTERVAL):
-            total = 0
-            try:
-                for child in me.children(recursive=True):
-                    try:
-                        total += child.memory_info().rss
-                    except psutil.Error:
-                        continue
-            except psutil.Error:
-                continue
-            if total > self.cap_bytes:
-                self.tripped = True
-                kill_descendants()
-
-    def stop(self):
-        self._stop.set()
+_SANDBOX = str(Path(__file__).with_name("sandbox.py"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -208,7 +90,7 @@ class _MemoryWatch(threading.Thread):
 
 
 class _SandboxedKernelManager(AsyncKernelManager):
-    """Starts ``ipykernel`` from this interpreter under ``_sandbox.py``'s limits.
+    """Starts ``ipykernel`` from this interpreter under ``sandbox.py``'s limits.
 
     The submission's kernelspec is ignored: every submission runs the same Python.
     """
@@ -245,9 +127,9 @@ class Submission:
 
     def __init__(self, job, folder, report):
         self.job, self.folder, self.report = job, Path(folder), report
-        self.deadline = time.monotonic() + float(job["max_time"]) - BUDGET_MARGIN
-        self.cell_timeout = float(job["cell_timeout"])
-        self.memory_mb = int(job["memory_mb"])
+        self.deadline = time.monotonic() + job.max_time - BUDGET_MARGIN
+        self.cell_timeout = job.cell_timeout
+        self.memory_mb = job.memory_mb
         self.nb = None
         self.kernels_started = 0
         self.ran = []  # cells whose effects the current kernel holds, in order
@@ -261,7 +143,7 @@ class Submission:
         self.memory_death = False
         self.gave_up = False  # no kernel could be started any more
         self.out_of_time_reported = False
-        self.watch = _MemoryWatch(self.memory_mb * 2**20)
+        self.watch = MemoryWatch(self.memory_mb * 2**20)
         for sub in ("work", "home", "exchange", "ipc"):
             (self.folder / sub).mkdir()
 
@@ -274,7 +156,7 @@ class Submission:
         if self.remaining() > 0:
             return False
         if not self.out_of_time_reported:
-            self.report("budget")
+            self.report(BudgetReport())
             self.out_of_time_reported = True
         return True
 
@@ -301,13 +183,13 @@ class Submission:
             PYTHONDONTWRITEBYTECODE="1",
             JPY_PARENT_PID=str(os.getpid()),
         )
-        env.update(self.job.get("kernel_env", {}))
+        env.update(self.job.kernel_env)
         return env
 
     def _prepare_home(self):
         mpl = self.folder / "home" / ".matplotlib"
         mpl.mkdir(parents=True, exist_ok=True)
-        for cache in self.job.get("font_caches", []):
+        for cache in self.job.font_caches:
             try:
                 shutil.copy(cache, mpl)
             except OSError:
@@ -323,7 +205,7 @@ class Submission:
             connection_file=str(self.folder / "ipc" / f"kernel-{number}.json"),
         )
         km.sandbox_prefix = (sys.executable, _SANDBOX, "--memory-mb", str(self.memory_mb),
-                             "--file-mb", str(int(self.job["file_mb"])), "--")
+                             "--file-mb", str(self.job.file_mb), "--")
         client = _QuietClient(
             self.nb,
             km=km,
@@ -462,21 +344,21 @@ class Submission:
         for position, index in enumerate(cells):
             if self.out_of_time():
                 for rest in cells[position:]:
-                    self.report("cell", cell=rest, outcome="skipped",
-                                detail="not run: the time budget ran out")
+                    self.report(CellReport(cell=rest, outcome="skipped",
+                                           detail="not run: the time budget ran out"))
                 break
             outcome, detail = await self._run_cell(index)
             if outcome != "ok":
-                self.report("cell", cell=index, outcome=outcome, detail=detail,
-                            ename=self.last_error if outcome == "error" else None,
-                            memory=outcome == "died" and self.memory_death)
+                self.report(CellReport(cell=index, outcome=outcome, detail=detail,
+                                       ename=self.last_error if outcome == "error" else None,
+                                       memory=outcome == "died" and self.memory_death))
             if outcome in ("died", "stuck"):
                 # Skip the cell that killed the kernel; rebuild the state of the cells before.
                 if not await self._restart(list(self.ran)):
                     self.gave_up = True
                     for rest in cells[position + 1:]:
-                        self.report("cell", cell=rest, outcome="skipped",
-                                    detail="not run: the kernel kept dying")
+                        self.report(CellReport(cell=rest, outcome="skipped",
+                                               detail="not run: the kernel kept dying"))
                     break
                 continue
             if outcome in ("ok", "error"):
@@ -536,8 +418,9 @@ class Submission:
         if self.gave_up:
             return False
         if not (self.kernel_alive() and self.run_code("pass", PROBE_TIMEOUT) == "ok"):
-            self.report("cell", cell=None, outcome="died",
-                        detail=self._death_reason() + " while a function was being graded")
+            self.report(CellReport(
+                cell=None, outcome="died",
+                detail=self._death_reason() + " while a function was being graded"))
             self._stop_clients()
             self.harness_ready = False
             if not asyncio.run(self.rebuild()):
@@ -565,7 +448,7 @@ class Submission:
         self.baseline = min(min(times, default=0.0), MAX_BASELINE)
 
     def _install_harness(self):
-        source = Path(_harness.__file__).read_text(encoding="utf-8")
+        source = Path(harness.__file__).read_text(encoding="utf-8")
         code = (
             f"import types as _kl_types\n"
             f"{HARNESS_NAME} = _kl_types.ModuleType({HARNESS_NAME!r})\n"
@@ -583,233 +466,11 @@ class Submission:
         if self.run_code(code, self._limit(30)) != "ok":
             return {}
         try:
-            document, _ = _harness.load(stem, MAX_RESULT_BYTES)
+            document, _ = harness.load(stem, MAX_RESULT_BYTES)
             found = document["defined"]
             return {name: found.get(name) is True for name in names}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
-
-
-class GraderClock:
-    """Stands in for the ``time`` module inside :mod:`kmeans_lessons.grading.cases`.
-
-    A timing case measures the student's function with ``time.perf_counter()`` around the call.
-    Here that call goes through :class:`KernelFunction`, which also moves the inputs and the
-    result between processes; that transfer is not the student's time. ``perf_counter()`` of
-    this clock is the real one minus the transfer time accumulated so far, so the measured
-    interval is the time of the run step alone (the student's function, in the kernel, plus one
-    message round trip). Everything else is the real ``time`` module.
-    """
-
-    def __init__(self):
-        self.excluded = 0.0
-
-    def exclude(self, seconds):
-        self.excluded += max(0.0, seconds)
-
-    def perf_counter(self):
-        return time.perf_counter() - self.excluded
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-
-CLOCK = GraderClock()
-
-
-def _install_clock():
-    """Give the case runner :data:`CLOCK` instead of the time module (see GraderClock)."""
-    from . import cases
-
-    if getattr(cases, "time", None) is time:
-        cases.time = CLOCK
-    if getattr(cases, "perf_counter", None) is time.perf_counter:
-        cases.perf_counter = CLOCK.perf_counter
-
-
-class KernelFunction:
-    """Stands for the student's function in the grader's process.
-
-    Calling it runs the student's function in the kernel on copies of the arguments and returns
-    the decoded result; an exception in the kernel is raised here again (builtin exception
-    types as themselves, anything else as :class:`StudentCodeError`). Arrays the function
-    changed in place are changed here too, and a random generator passed in advances exactly as
-    it did in the kernel, so checks about mutation and reproducibility work as on a local
-    function.
-
-    After a timeout or a kernel death every further call fails at once, so a hanging function
-    costs one time limit, not one per hidden case.
-    """
-
-    def __init__(self, submission, name, references, timeout):
-        self.submission, self.name, self.timeout = submission, name, timeout
-        self.references = [list(reference) for reference in references]
-        self.__name__ = self.__qualname__ = name
-        self.reference_called = False
-        self.failure = None  # exception raised by every call after a timeout or death
-        self.calls = 0
-        self.last_seconds = 0.0  # duration of the last run step
-
-    def __repr__(self):
-        return f"<student function {self.name}>"
-
-    def __call__(self, *args, **kwargs):
-        if self.failure is not None:
-            raise self.failure
-        started = time.perf_counter()
-        try:
-            return self._call(args, kwargs)
-        finally:
-            # Only the run step counts as the student's time (see GraderClock).
-            CLOCK.exclude(time.perf_counter() - started - self.last_seconds)
-
-    def _call(self, args, kwargs):
-        submission = self.submission
-        submission.calls += 1
-        self.calls += 1
-        self.last_seconds = 0.0
-        number = submission.calls
-        arrays = []
-        document = {"args": _harness.encode(tuple(args), arrays),
-                    "kwargs": _harness.encode(dict(kwargs), arrays)}
-        small = sum(array.nbytes for array in arrays) < SMALL_INPUT_BYTES
-        try:
-            if small:
-                status, received = self._call_inline(number, document, arrays)
-            else:
-                status, received = self._call_with_files(number, document, arrays)
-            if status == "ok":
-                kind, payload = self._unpack(*received, args, kwargs)
-        except (OSError, ValueError, KeyError, TypeError, RecursionError, SyntaxError):
-            raise StudentCodeError(
-                f"the grader could not call {self.name} in your notebook or read what it "
-                f"returned; did the notebook replace NumPy, json or os?"
-            ) from None
-        if status in ("timeout", "died"):
-            raise self._fail(status)
-        if kind == "raise":
-            raise payload
-        return payload
-
-    def _run_step(self, code, limit, user_expressions=None):
-        """One timed request: the student's time is its duration minus the empty round trip."""
-        started = time.perf_counter()
-        status = self.submission.run_code(code, self.submission._limit(limit), user_expressions)
-        self.last_seconds = max(0.0, time.perf_counter() - started - self.submission.baseline)
-        return status
-
-    def _call_inline(self, number, document, arrays):
-        """Small inputs: one request carries them in, its reply carries the result out."""
-        expression = (f"{HARNESS_NAME}.call_inline(globals(), {_harness.pack(document, arrays)!r}, "
-                      f"{number}, {self.name!r}, {self.references!r})")
-        status = self._run_step("", self.timeout, {"result": expression})
-        if status != "ok":
-            return status, None
-        reply = self.submission.last_reply.get("user_expressions", {}).get("result", {})
-        if reply.get("status") != "ok":
-            raise OSError("the call could not be made")
-        text = reply.get("data", {}).get("text/plain", "")
-        if not isinstance(text, str) or len(text) > MAX_RESULT_BYTES or text[:1] not in "'\"":
-            raise ValueError("unexpected reply")
-        return status, _harness.unpack(ast.literal_eval(text), MAX_RESULT_BYTES)
-
-    def _call_with_files(self, number, document, arrays):
-        """Large inputs (timing cases): read in, run, write out as three requests, so that only
-        the run is timed."""
-        submission = self.submission
-        directory = str(submission.folder / "exchange")
-        try:
-            _harness.save(os.path.join(directory, f"call-{number}"), document, arrays)
-            status = submission.run_code(f"{HARNESS_NAME}.prepare({directory!r}, {number})",
-                                         submission._limit(60.0))
-            if status == "ok":
-                status = self._run_step(f"{HARNESS_NAME}.run(globals(), {number}, "
-                                        f"{self.name!r}, {self.references!r})", self.timeout)
-            if status == "ok":
-                status = submission.run_code(
-                    f"{HARNESS_NAME}.collect({directory!r}, {number})",
-                    submission._limit(self.timeout))
-            if status in ("timeout", "died"):
-                return status, None
-            if status != "ok":
-                raise OSError("the call could not be made")
-            return status, _harness.load(os.path.join(directory, f"result-{number}"),
-                                         MAX_RESULT_BYTES)
-        finally:
-            self._cleanup(directory, number)
-
-    def _fail(self, status):
-        submission = self.submission
-        if status == "timeout":
-            submission.interrupt()
-            if submission.run_code("pass", PROBE_TIMEOUT) != "ok":
-                submission.kill_kernel()
-            self.failure = CallTimeoutError(
-                f"{self.name} did not return within {self.timeout:g} s and was interrupted "
-                f"(an endless loop?)"
-            )
-        else:
-            self.failure = KernelDiedError(
-                f"the kernel died while {self.name} was running (os._exit, a crash, or more "
-                f"memory than allowed)"
-            )
-        return self.failure
-
-    @staticmethod
-    def _cleanup(directory, number):
-        for stem in (f"call-{number}", f"result-{number}"):
-            for suffix in (".json", ".npz", ".json.tmp"):
-                Path(directory, stem + suffix).unlink(missing_ok=True)
-
-    def _unpack(self, result, arrays, args, kwargs):
-        """("return", value) or ("raise", exception) from a result document."""
-        if type(result) is not dict:
-            raise TypeError("result is not an object")
-        if result.get("reference_called") is True:
-            self.reference_called = True
-        after = result.get("inputs_after")
-        if type(after) is list:
-            self._apply_changes(list(args) + list(kwargs.values()), after, arrays)
-        status = result.get("status")
-        if status == "ok":
-            return "return", _harness.decode(result.get("value"), arrays, allow_generators=False)
-        if status == "missing":
-            return "raise", NameError(f"name '{self.name}' is not defined in the notebook")
-        if status == "raised":
-            return "raise", _rebuild_exception(result)
-        raise TypeError("unknown call status")
-
-    @staticmethod
-    def _apply_changes(originals, after, arrays):
-        if len(after) != len(originals):
-            return
-        for original, encoded in zip(originals, after):
-            if encoded is None:
-                continue
-            changed = _harness.decode(encoded, arrays)
-            if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
-                if (changed.shape == original.shape and changed.dtype == original.dtype
-                        and not np.array_equal(changed, original, equal_nan=True)
-                        and original.flags.writeable):
-                    original[...] = changed
-            elif isinstance(original, np.random.Generator) and isinstance(
-                    changed, np.random.Generator):
-                if type(changed.bit_generator) is type(original.bit_generator):
-                    original.bit_generator.state = changed.bit_generator.state
-
-
-def _rebuild_exception(result):
-    name = str(result.get("type", "Exception"))[:100]
-    message = str(result.get("message", ""))[:2000]
-    if result.get("builtin") is True:
-        cls = getattr(builtins, name, None)
-        if (isinstance(cls, type) and issubclass(cls, Exception)
-                and not issubclass(cls, (StopIteration, StopAsyncIteration))):
-            try:
-                return cls(message)
-            except TypeError:  # e.g. UnicodeDecodeError needs five arguments
-                pass
-    return StudentCodeError(f"{name}: {message}" if message else name)
 
 
 # ------------------------------------------------------------------------------------------
@@ -818,19 +479,11 @@ def _rebuild_exception(result):
 
 def _registry():
     """The exercise registry and grader (imported late: a broken registry is a grader bug)."""
-    from .check import grade_function
-    from .exercises import EXERCISES
+    from ..check import grade_function
+    from ..exercises import EXERCISES
 
-    _install_clock()
+    install_clock()
     return EXERCISES, grade_function
-
-
-def _reference_names(exercise):
-    reference = getattr(exercise, "reference", None)
-    names = {exercise.name}
-    if reference is not None and getattr(reference, "__name__", None):
-        names.add(reference.__name__)
-    return names
 
 
 def _reference_functions(exercise):
@@ -895,16 +548,18 @@ def _read_notebook(path):
 
 
 def run_job(job, folder, report):
-    nb, problem = _read_notebook(job["notebook"])
+    """Grade the notebook of ``job`` (a protocol.Job) in ``folder``; ``report(message)`` sends
+    each protocol report to the batch grader."""
+    nb, problem = _read_notebook(job.notebook)
     if nb is None:
-        report("invalid", message=f"the file {problem}")
+        report(InvalidReport(message=f"the file {problem}"))
         return
     exercises, grade_function = _registry()
     references = {name: _reference_names(exercise) for name, exercise in exercises.items()}
     defined, delegates = analyse(nb, exercises, references)
-    lesson = job.get("lesson") or detect_lesson(defined, exercises)
+    lesson = job.lesson or detect_lesson(defined, exercises)
     names = [name for name, exercise in exercises.items() if exercise.notebook == lesson]
-    report("lesson", lesson=lesson, exercises=names)
+    report(LessonReport(lesson=lesson, exercises=names))
     # Nothing the kernel runs is needed from the file's stored outputs; drop them so a fake
     # "all checks passed" output cannot end up anywhere.
     for cell in nb.cells:
@@ -919,14 +574,14 @@ def run_job(job, folder, report):
         try:
             asyncio.run(submission.execute())
         except Exception as error:  # the kernel did not start, or nbclient gave up
-            report("cell", cell=None, outcome="died",
-                   detail=f"the kernel could not be run ({type(error).__name__})")
+            report(CellReport(cell=None, outcome="died",
+                              detail=f"the kernel could not be run ({type(error).__name__})"))
             for name in names:
-                report("exercise", name=name, score=0, max_score=1, passed=False, pending=False,
-                       feedback=[], note="not graded: the notebook could not be run")
+                report(ExerciseReport(name=name, score=0.0, max_score=1.0,
+                                      note="not graded: the notebook could not be run"))
             return
         for name in names:
-            grade_one(submission, exercises[name], grade_function, job["seeds"][name],
+            grade_one(submission, exercises[name], grade_function, job.seeds[name],
                       defined.get(name), delegates.get(name, False))
     finally:
         submission.watch.stop()
@@ -939,11 +594,11 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
 
     def report(score=0.0, max_score=1.0, passed=False, pending=False, feedback=(), note="",
                failure=None, calls=0):
-        submission.report("exercise", name=name, score=float(score), max_score=float(max_score),
-                          passed=bool(passed), pending=bool(pending),
-                          feedback=[str(line) for line in feedback], note=note,
-                          timed_out=isinstance(failure, CallTimeoutError),
-                          kernel_died=isinstance(failure, KernelDiedError), calls=calls)
+        submission.report(ExerciseReport(
+            name=name, score=float(score), max_score=float(max_score), passed=bool(passed),
+            pending=bool(pending), feedback=list(feedback), note=note,
+            timed_out=isinstance(failure, CallTimeoutError),
+            kernel_died=isinstance(failure, KernelDiedError), calls=calls))
 
     if delegates:
         return report(note=(f"{name} calls the package's reference implementation "
@@ -980,16 +635,18 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
 
 
 def hidden_score(result):
-    """Points earned on the hidden cases only.
+    """Points earned on the hidden cases only (the one rule of :mod:`..scoring`).
 
     ``grade_function`` also runs the fixed visible cases that ``check`` shows in the notebook;
     a student could hard-code their answers, so they earn nothing here: the score is the
     exercise's points times the share of *hidden* cases passed (drawn from the secret seed).
     """
-    hidden = [case for case in getattr(result, "cases", []) if getattr(case, "hidden", False)]
-    if result.pending or not hidden:
-        return 0.0 if result.pending else float(result.score)
-    return float(result.max_score) * sum(bool(case.passed) for case in hidden) / len(hidden)
+    if result.pending:
+        return 0.0
+    if not any(getattr(case, "hidden", False) for case in result.cases):
+        return float(result.score)  # e.g. "not a function": no case ran
+    # unrounded: the batch grader rescales it to the registry's points and rounds once
+    return case_points(result.max_score, result.cases, hidden_only=True, rounded=False)
 
 
 def main():
@@ -1002,25 +659,25 @@ def main():
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     lock = threading.Lock()
 
-    def report(event, **fields):
-        line = json.dumps({"event": event, **fields}, sort_keys=True)
+    def report(message):
+        line = json.dumps(message.to_json(), sort_keys=True)
         with lock:
             channel.write(line + "\n")
             channel.flush()
 
-    job = json.loads(sys.stdin.read())
+    job = Job.from_json(json.loads(sys.stdin.read()))
     sys.stdin.close()
-    _become_subreaper()
+    become_subreaper()
     folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-")
     try:
         run_job(job, folder, report)
     except Exception as error:  # a grader bug: say so rather than die silently
-        report("error", message=f"{type(error).__name__}: {str(error)[:300]}")
+        report(ErrorReport(message=f"{type(error).__name__}: {str(error)[:300]}"))
         raise
     finally:
         kill_descendants()
         shutil.rmtree(folder, ignore_errors=True)
-    report("done")
+    report(DoneReport())
     return 0
 
 

@@ -1,65 +1,13 @@
-"""Grade a class's submitted notebooks in one command.
+"""The batch grader: run one worker per submission, turn its reports into grades.
 
-``kmeans-lessons grade SUBMISSIONS... --out grades.csv [--feedback DIR] [--timeout S] [--jobs N]``
-(see :mod:`kmeans_lessons.cli`) calls :func:`grade`, which runs :func:`grade_submissions` and
-writes ``grades.csv`` (and one feedback file per student).
-
-Trust boundary
---------------
-Three kinds of process take part, and student code runs only in the last one:
-
-``this process`` (the batch grader)
-    Lists the submissions, derives the secret seeds, starts one worker per submission (``--jobs``
-    at a time, with a tqdm progress bar), kills a worker that overruns its time budget together
-    with everything it started, and writes the results. It never reads a submission's notebook.
-worker (:mod:`kmeans_lessons.grading._worker`), one per submission
-    Our code only. Reads the notebook, runs it in a kernel and grades each exercise with
-    ``grade_function``: the hidden cases and the expected answers are computed *in the worker*,
-    from the reference implementation the worker imported, with a seed derived here. The
-    student's function is called in the kernel on those inputs; only its return value comes
-    back, as JSON and ``.npy`` data read with ``allow_pickle=False``, and it is compared in the
-    worker. Nothing the kernel prints, displays, stores in the file or patches is read: a
-    student who redefines ``check``, monkeypatches NumPy or the package inside the notebook, or
-    saves fake outputs gains nothing. A function that delegates to the package's reference of
-    the same exercise scores zero, found two ways: statically (the function's code refers to
-    ``kmeans_lessons....<exercise>``) and at run time (the reference's code object is swapped for
-    a tripwire during the call, which catches every alias).
-kernel, started through ``_sandbox.py``
-    Runs the student's notebook: own session, ``RLIMIT_AS`` memory cap (a memory bomb becomes a
-    ``MemoryError`` in the student's cell), file-size cap, no standard streams, a private working
-    folder and HOME, one BLAS thread. A watchdog in the worker kills the submission's processes
-    if together they exceed the cap; the worker is a child subreaper, so processes that detach
-    are still found and killed when the submission is done.
-
-The hidden cases are drawn with a seed derived from a secret key (``--key-file``, the
-``KMEANS_LESSONS_GRADING_KEY`` environment variable, or a key created once in the grader's
-config folder) and the exercise name, so grading the same files twice gives the same
-``grades.csv``. The key never reaches the kernel's environment. ``grade_function`` also runs the
-fixed visible cases that ``check`` shows in the notebook; their answers can be memorised, so
-points come from the hidden cases only (the exercise's points times the share of hidden cases
-passed). Memorising every case ``check`` shows therefore earns nothing.
-
-Timing cases compare the student's function with the reference on a large input. The time of
-the student's call is measured here, in the worker, around the one request that runs it in the
-kernel, minus the round trip of an empty request (at most 10 ms); moving the inputs and the
-result is not counted (see ``GraderClock`` in the worker).
-
-Not covered: a kernel runs as the same operating-system user as the grader, so a submission
-that deliberately attacks the grader's processes or files at the operating-system level (reading
-the key file, ptrace, /proc/<pid>/mem, connecting to another kernel) is outside what this design
-stops. For that, run ``kmeans-lessons grade`` as a dedicated user or inside a container.
-
-Status of a submission
-----------------------
-``graded``   the notebook ran (cells that raised included) and every exercise was graded;
-``timeout``  a cell or a graded call ran past ``--timeout`` and was interrupted, or the
-             submission's whole time budget ran out; what could be graded is graded;
-``crashed``  the kernel died (``os._exit``, a crash, the memory watchdog) and had to be replaced,
-             or the worker itself stopped; what could be graded is graded;
-``invalid``  the file is not a notebook; every exercise scores 0.
+:func:`grade` runs :func:`grade_submissions` and writes ``grades.csv`` (and one feedback file per
+student, :mod:`.results`). The trust boundary and the statuses are described in
+:mod:`kmeans_lessons.grading.autograde`. This process never reads a submission's notebook: it
+lists the submissions, derives the secret seeds, starts the workers (``--jobs`` at a time, with
+a tqdm progress bar), kills a worker that overruns its time budget together with everything it
+started, and builds each row from the worker's reports (:mod:`.protocol`).
 """
 
-import csv
 import hashlib
 import hmac
 import io
@@ -72,22 +20,25 @@ import tempfile
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 from tqdm.auto import tqdm
 
+from ..exercises import EXERCISES
+from ..scoring import points
+from .processes import kill_descendants
+from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
+                       InvalidReport, Job, LessonReport, report_from_json)
+from .results import (ExerciseGrade, SubmissionGrade, exercise_columns, write_feedback,
+                      write_grades)
+
 __all__ = [
-    "ExerciseGrade",
-    "SubmissionGrade",
     "collect_submissions",
     "load_key",
     "exercise_seed",
     "grade_submissions",
     "grade",
-    "write_grades",
-    "write_feedback",
     "STATUSES",
     "package_fingerprint",
     "PackageChangedWarning",
@@ -109,44 +60,8 @@ MAX_REPORT_BYTES = 16 * 2**20
 WORKER_COMMAND = (
     sys.executable, "-c",
     "import sys; sys.modules['rfc3987_syntax'] = None; "
-    "from kmeans_lessons.grading._worker import main; sys.exit(main())",
+    "from kmeans_lessons.grading.autograde.worker import main; sys.exit(main())",
 )
-
-
-@dataclass
-class ExerciseGrade:
-    """How one exercise of one submission was graded.
-
-    ``points`` are out of ``max_points`` (the exercise's points in the registry); ``feedback``
-    holds the hints of ``check`` for the hidden cases; ``note`` says why the exercise could not
-    earn points (not defined, calls the reference, timed out...), empty otherwise.
-    """
-
-    name: str
-    points: float
-    max_points: float
-    passed: bool = False
-    pending: bool = False
-    feedback: list = field(default_factory=list)
-    note: str = ""
-
-
-@dataclass
-class SubmissionGrade:
-    """One row of ``grades.csv`` with the details behind it (for the feedback file)."""
-
-    submission: str
-    path: str
-    status: str
-    message: str
-    lesson: str = None
-    exercises: dict = field(default_factory=dict)
-    cells: list = field(default_factory=list)
-
-    @property
-    def total(self):
-        """Sum of the exercise points, rounded to two decimals."""
-        return round(sum(grade.points for grade in self.exercises.values()), 2)
 
 
 # ------------------------------------------------------------------------------------------
@@ -235,14 +150,8 @@ def exercise_seed(key, exercise):
     return int.from_bytes(digest.digest()[:8], "big") >> 1
 
 
-def _registry():
-    from .exercises import EXERCISES
-
-    return EXERCISES
-
-
 #: The package whose files every worker imports (references, cases, the worker itself).
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
 
 
 def package_fingerprint(folder=None):
@@ -293,9 +202,8 @@ def _kill_marked(token):
 
 
 def _run_worker(job, budget):
-    """Run one worker; return (reports, killed, returncode, stderr tail)."""
-    from ._worker import kill_descendants
-
+    """Run one worker on ``job`` (a protocol.Job); return (reports, killed, returncode, stderr
+    tail), the reports as the JSON objects the worker wrote (read by :func:`_summarise`)."""
     token = secrets.token_hex(16)
     env = {key: value for key, value in os.environ.items() if not key.startswith(KEY_ENV)}
     env[RUN_ENV] = token
@@ -325,7 +233,7 @@ def _run_worker(job, budget):
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         try:
-            process.stdin.write(json.dumps(job).encode())
+            process.stdin.write(json.dumps(job.to_json()).encode())
             process.stdin.close()
         except OSError:
             pass
@@ -350,58 +258,58 @@ def _run_worker(job, budget):
 
 
 def _points(exercise, score, max_score):
+    """The worker's ``score`` out of ``max_score``, on the registry's points of ``exercise``."""
     if not max_score or max_score <= 0:
         return 0.0
-    fraction = min(max(float(score) / float(max_score), 0.0), 1.0)
-    return round(exercise.points * fraction, 2)
+    return points(exercise.points, float(score) / float(max_score))  # a share of 1
 
 
 def _cell_phrase(report):
-    number = report.get("cell")
+    number = report.cell
     where = f"cell {number + 1}" if isinstance(number, int) else "the kernel"
-    outcome = report.get("outcome")
-    if outcome == "timeout":
+    if report.outcome == "timeout":
         return f"{where} ran past the time limit and was interrupted"
-    if outcome == "stuck":
+    if report.outcome == "stuck":
         return f"{where} ran past the time limit and ignored the interrupt (kernel restarted)"
-    if outcome == "died":
-        if isinstance(number, int) and report.get("memory"):
+    if report.outcome == "died":
+        if isinstance(number, int) and report.memory:
             return f"{where} used more memory than allowed (kernel restarted, cell skipped)"
         if isinstance(number, int):
             return f"{where} killed the kernel (restarted, cell skipped)"
         return "the kernel died while a function was being graded (restarted)"
-    if outcome == "skipped":
-        return None  # summarised once below
-    return None
+    return None  # errors and skipped cells are summarised once, in _summarise
 
 
 def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget):
+    """The SubmissionGrade of ``path`` from its worker's reports (the JSON objects it wrote,
+    read with :func:`protocol.report_from_json`; what cannot be read is ignored)."""
     stem = Path(path).stem
-    by_event = {}
-    for report in reports:
-        by_event.setdefault(report.get("event"), []).append(report)
-    invalid = by_event.get("invalid")
+    by_kind = {}
+    for report in filter(None, map(report_from_json, reports)):
+        by_kind.setdefault(type(report), []).append(report)
+    invalid = by_kind.get(InvalidReport)
     if invalid:
-        return SubmissionGrade(stem, str(path), "invalid", str(invalid[0].get("message", "")))
-    lesson_report = (by_event.get("lesson") or [{}])[0]
-    lesson = lesson_report.get("lesson")
-    names = [name for name in lesson_report.get("exercises", []) if name in registry]
-    cells = [r for r in by_event.get("cell", [])]
+        return SubmissionGrade(stem, str(path), "invalid", invalid[0].message)
+    lesson_report = (by_kind.get(LessonReport) or [LessonReport()])[0]
+    lesson = lesson_report.lesson
+    names = [name for name in lesson_report.exercises if name in registry]
+    cells = by_kind.get(CellReport, [])
+    exercise_reports = by_kind.get(ExerciseReport, [])
     grades = {}
-    for report in by_event.get("exercise", []):
-        name = report.get("name")
+    for report in exercise_reports:
+        name = report.name
         if name not in registry or name not in names:
             continue
         grades[name] = ExerciseGrade(
             name=name,
-            points=_points(registry[name], report.get("score", 0), report.get("max_score", 0)),
+            points=_points(registry[name], report.score, report.max_score),
             max_points=float(registry[name].points),
-            passed=report.get("passed") is True,
-            pending=report.get("pending") is True,
-            feedback=[str(line) for line in report.get("feedback", [])][:50],
-            note=str(report.get("note", "")),
+            passed=report.passed,
+            pending=report.pending,
+            feedback=report.feedback[:50],
+            note=report.note,
         )
-    out_of_time = killed or bool(by_event.get("budget"))
+    out_of_time = killed or BudgetReport in by_kind
     for name in names:
         if name not in grades:
             grades[name] = ExerciseGrade(
@@ -409,11 +317,10 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
                 note="not graded: " + ("the time budget ran out" if out_of_time
                                        else "the grader stopped before reaching it"))
 
-    died = any(c.get("outcome") == "died" for c in cells) or any(
-        r.get("kernel_died") for r in by_event.get("exercise", []))
-    timed_out = out_of_time or any(c.get("outcome") in ("timeout", "stuck") for c in cells) or any(
-        r.get("timed_out") for r in by_event.get("exercise", []))
-    worker_failed = not by_event.get("done") and not killed
+    died = any(c.outcome == "died" for c in cells) or any(r.kernel_died for r in exercise_reports)
+    timed_out = out_of_time or any(c.outcome in ("timeout", "stuck") for c in cells) or any(
+        r.timed_out for r in exercise_reports)
+    worker_failed = DoneReport not in by_kind and not killed
     if worker_failed or died:
         status = "crashed"
     elif timed_out:
@@ -423,20 +330,20 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
 
     parts = []
     if worker_failed:
-        error = (by_event.get("error") or [{}])[0].get("message")
+        error = (by_kind.get(ErrorReport) or [ErrorReport()])[0].message
         parts.append(f"grader error: {error}" if error
                      else f"the grading process stopped unexpectedly (exit code {returncode})")
     if killed:
         parts.append(f"stopped after the time budget of {budget:g} s")
-    elif by_event.get("budget"):
+    elif BudgetReport in by_kind:
         parts.append(f"the time budget of {budget:g} s ran out")
     parts += [phrase for phrase in map(_cell_phrase, cells) if phrase]
-    raised = [c for c in cells if c.get("outcome") == "error"]
+    raised = [c for c in cells if c.outcome == "error"]
     if raised:
-        listing = ", ".join(f"{c['cell'] + 1} ({c.get('ename') or 'error'})" for c in raised[:5])
+        listing = ", ".join(f"{c.cell + 1} ({c.ename or 'error'})" for c in raised[:5])
         more = f" and {len(raised) - 5} more" if len(raised) > 5 else ""
         parts.append(f"cells that raised: {listing}{more}")
-    skipped = [c for c in cells if c.get("outcome") == "skipped"]
+    skipped = [c for c in cells if c.outcome == "skipped"]
     if skipped:
         parts.append(f"{len(skipped)} cell(s) not run")
     if lesson is None:
@@ -488,7 +395,7 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         Sorted by submission name. One broken submission never stops the batch.
     """
     paths = collect_submissions(submissions)
-    registry = _registry()
+    registry = EXERCISES
     if lesson is not None and lesson not in {e.notebook for e in registry.values()}:
         known = ", ".join(sorted({e.notebook for e in registry.values()}))
         raise ValueError(f"unknown lesson {lesson!r}; the lessons are: {known}.")
@@ -496,15 +403,15 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
     key = load_key() if key is None else key
     budget = float(max_time) if max_time is not None else max(60.0, 10.0 * float(timeout))
-    job = {
-        "lesson": lesson,
-        "seeds": {name: exercise_seed(key, name) for name in registry},
-        "cell_timeout": float(timeout),
-        "max_time": budget,
-        "memory_mb": int(memory_mb),
-        "file_mb": int(file_mb),
-        "font_caches": _font_caches(),
-    }
+    settings = dict(
+        lesson=lesson,
+        seeds={name: exercise_seed(key, name) for name in registry},
+        cell_timeout=float(timeout),
+        max_time=budget,
+        memory_mb=int(memory_mb),
+        file_mb=int(file_mb),
+        font_caches=_font_caches(),
+    )
 
     fingerprint = package_fingerprint()
     changed = []
@@ -512,7 +419,7 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
     def one(path):
         try:
             reports, killed, code, tail = _run_worker(
-                {**job, "notebook": str(Path(path).resolve())}, budget)
+                Job(notebook=str(Path(path).resolve()), **settings), budget)
             result = _summarise(path, reports, killed, code, tail, registry, budget)
         except Exception as error:  # never let one submission stop the batch
             result = SubmissionGrade(Path(path).stem, str(path), "crashed",
@@ -543,95 +450,6 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
     return sorted(results, key=lambda r: r.submission)
 
 
-def _columns(grades, registry, lesson=None):
-    lessons = {lesson} if lesson else {g.lesson for g in grades if g.lesson}
-    return [name for name, exercise in registry.items() if exercise.notebook in lessons]
-
-
-def _number(value):
-    value = round(float(value), 2)
-    return str(int(value)) if value == int(value) else f"{value:.2f}".rstrip("0")
-
-
-def _atomic_write(path, text):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _text_cell(text):
-    """Text a spreadsheet will not run as a formula (file names are chosen by students)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def grades_csv(grades, exercises):
-    """The text of ``grades.csv`` for these grades and exercise columns."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *exercises, "total", "status", "message"])
-    for grade in sorted(grades, key=lambda g: g.submission):
-        points = [_number(grade.exercises[name].points) if name in grade.exercises else "0"
-                  for name in exercises]
-        writer.writerow([_text_cell(grade.submission), *points, _number(grade.total),
-                         grade.status, _text_cell(grade.message)])
-    return buffer.getvalue()
-
-
-def write_grades(grades, path, exercises=None):
-    """Write ``grades.csv`` atomically (a temporary file renamed over ``path``).
-
-    Columns: ``submission`` (file stem), one per exercise (points), ``total``, ``status``,
-    ``message``; one row per submission, sorted. No timestamps, so equal grades give an equal
-    file.
-    """
-    exercises = _columns(grades, _registry()) if exercises is None else list(exercises)
-    _atomic_write(path, grades_csv(grades, exercises))
-
-
-def feedback_text(grade):
-    """A student's feedback file: status, points per exercise, the hints, notes on the run."""
-    lines = [f"Feedback for {grade.submission}" + (f" ({grade.lesson})" if grade.lesson else "")]
-    lines.append("=" * len(lines[0]))
-    possible = sum(g.max_points for g in grade.exercises.values())
-    lines.append(f"Status: {grade.status}. Total: {_number(grade.total)} of {_number(possible)} "
-                 f"points.")
-    if grade.status == "invalid":
-        lines += ["", f"Your file could not be graded: {grade.message}."]
-    for exercise in grade.exercises.values():
-        lines += ["", f"{exercise.name}: {_number(exercise.points)} of "
-                      f"{_number(exercise.max_points)} points"]
-        if exercise.note:
-            lines.append(f"  - {exercise.note}")
-        elif exercise.pending:
-            lines.append("  - not attempted yet: the function still raises NotImplementedError")
-        elif exercise.passed:
-            lines.append("  - passed every hidden case")
-        lines += [f"  - {line}" for line in exercise.feedback]
-    notes = []
-    for cell in grade.cells:
-        number = cell.get("cell")
-        where = f"Cell {number + 1}" if isinstance(number, int) else "The kernel"
-        notes.append(f"  - {where}: {cell.get('outcome')}: {cell.get('detail', '')}".rstrip(": "))
-    if notes:
-        lines += ["", "Running your notebook:"] + notes
-    return "\n".join(lines) + "\n"
-
-
-def write_feedback(grades, folder):
-    """One ``<submission>.txt`` per student in ``folder`` (each written atomically)."""
-    folder = Path(folder)
-    for grade in grades:
-        _atomic_write(folder / f"{grade.submission}.txt", feedback_text(grade))
-
-
 def grade(submissions, out, *, feedback=None, **options):
     """Grade submissions and write ``out`` (grades.csv) and, optionally, feedback files.
 
@@ -652,7 +470,7 @@ def grade(submissions, out, *, feedback=None, **options):
     grades : list of SubmissionGrade
     """
     grades = grade_submissions(submissions, **options)
-    exercises = _columns(grades, _registry(), options.get("lesson"))
+    exercises = exercise_columns(grades, options.get("lesson"))
     if feedback is not None:
         write_feedback(grades, feedback)
     write_grades(grades, out, exercises)

@@ -1,9 +1,9 @@
-"""The autograder's side of a call into a submission's kernel, and the exchange format.
+"""The code that runs inside a submission's kernel, and the exchange format of a call.
 
 This file has two users:
 
-* the grading worker (:mod:`kmeans_lessons.grading._worker`) imports it to *encode* the hidden
-  inputs it generated and to *decode* what the kernel sends back;
+* the grading worker (:mod:`kmeans_lessons.grading.autograde.worker`) imports it to *encode*
+  the hidden inputs it generated and to *decode* what the kernel sends back;
 * the worker also reads this file's source and executes it inside the submission's kernel as a
   fresh module, where :func:`call_inline` (small inputs, one request) or :func:`prepare`,
   :func:`run` and :func:`collect` (large inputs, three requests, so that the grader can time the
@@ -443,13 +443,6 @@ def _result(number):
     result["inputs_after"] = after
     result["reference_called"] = bool(outcome["hits"])
     return result, out_arrays
-
-
-def call(namespace, directory, number, name, references):
-    """All three steps at once: :func:`prepare`, :func:`run`, :func:`collect`."""
-    prepare(directory, number)
-    run(namespace, number, name, references)
-    collect(directory, number)
 
 
 def idle():

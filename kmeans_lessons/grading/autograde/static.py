@@ -10,8 +10,8 @@ package's reference implementation of that same exercise, e.g.::
 
 Such a function scores zero. This static look catches the plain cases (imports under any alias,
 ``kmeans_lessons.distances.assign``, ``getattr(kmeans_lessons, "assign")``, an assignment
-``assign = kl.assign``); the run-time tripwire of :mod:`kmeans_lessons.grading._harness` catches
-the rest while the function is graded.
+``assign = kl.assign``); the run-time tripwire of :mod:`kmeans_lessons.grading.autograde.kernel`
+catches the rest while the function is graded.
 """
 
 import ast

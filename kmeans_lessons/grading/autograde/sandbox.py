@@ -2,7 +2,7 @@
 
 Run as a script, not imported (so starting a kernel does not import the package twice)::
 
-    python _sandbox.py --memory-mb 4096 --file-mb 1024 -- python -m ipykernel_launcher -f ...
+    python sandbox.py --memory-mb 4096 --file-mb 1024 -- python -m ipykernel_launcher -f ...
 
 It lowers its own limits and then replaces itself with the command (``os.execv``), so the kernel
 and every process the kernel starts inherit them:
