@@ -9,10 +9,12 @@ Taught in notebook 02 (Distances).
 
 import numpy as np
 
-from ._numerics import settle_close_calls, sq_dists
+from ._numerics import CHUNK_ROWS, settle_close_calls, sq_dists
 from ._validation import check_samples_and_centers
 
-__all__ = ["pairwise_sq_dists", "assign", "inertia"]
+# CHUNK_ROWS is named here too because notebook 05 shows it: pairwise_sq_dists works through X
+# that many rows at a time.
+__all__ = ["pairwise_sq_dists", "assign", "inertia", "CHUNK_ROWS"]
 
 
 def pairwise_sq_dists(X, C):
