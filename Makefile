@@ -1,4 +1,4 @@
-# Two commands: `make lab` opens the course, `make test` runs every test and notebook.
+# Two commands: `make lab` opens the course, `make test` lints (ruff) and runs every test and notebook.
 # `make site` writes the executed lessons as static HTML pages to site/ (open site/index.html).
 # Both create .venv with the machine's python3 (3.10+) and install what they need.
 
@@ -25,6 +25,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 release: $(STAMP)

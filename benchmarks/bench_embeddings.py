@@ -25,7 +25,8 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from kmeans_lessons import embeddings
-from kmeans_lessons.embeddings import embed_sentences, load_model, load_sentences
+from kmeans_lessons.datasets import load_sentences
+from kmeans_lessons.embeddings import embed_sentences, load_model
 
 BUDGET_SECONDS = 5.0
 

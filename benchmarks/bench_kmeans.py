@@ -23,8 +23,7 @@ import numpy as np
 from sklearn.cluster import KMeans as SklearnKMeans
 
 from kmeans_lessons import init_kmeans_pp, kmeans
-from kmeans_lessons.algorithm import _assign_with_loss
-from kmeans_lessons.distances import _row_chunks
+from kmeans_lessons._numerics import assign_with_loss, row_chunks
 
 CASES = [
     # (name, n, d, k, target ratio)
@@ -98,14 +97,14 @@ def bench_case(name, n, d, k, target, repeats, iters, rng):
     step = []
     for _ in range(repeats):
         start = time.perf_counter()
-        _assign_with_loss(X_shifted, C, norms)
+        assign_with_loss(X_shifted, C, norms)
         step.append(time.perf_counter() - start)
     gflops = 2 * n * k * d / statistics.median(step) / 1e9
     # The matrix product alone, chunk by chunk: no Lloyd iteration built on NumPy can be faster.
     product = []
     for _ in range(repeats):
         start = time.perf_counter()
-        for rows in _row_chunks(n):
+        for rows in row_chunks(n):
             X_shifted[rows] @ C.T
         product.append(time.perf_counter() - start)
     floor = statistics.median(product) / statistics.median(theirs)

@@ -9,7 +9,7 @@ import importlib
 
 from .algorithm import KMeans, KMeansResult, kmeans, update_centers
 from .distances import assign, inertia, pairwise_sq_dists
-from .init import init_farthest, init_kmeans_pp, init_random
+from .initialisation import init_farthest, init_kmeans_pp, init_random
 from .metrics import contingency_matrix, purity, standardize
 
 __version__ = "0.1.0"
@@ -32,7 +32,6 @@ _LAZY = {
     "make_rings": "datasets",
     "make_uneven_blobs": "datasets",
     "KMeansStepper": "widgets",
-    "replay_kmeans": "widgets",
     "calinski_harabasz": "selection",
     "accuracy_by_k": "classify",
     "image_pixels": "quantisation",
@@ -44,7 +43,7 @@ _LAZY = {
     "quantise_blocks": "quantisation",
     "embed_sentences": "embeddings",
     "token_embeddings": "embeddings",
-    "load_sentences": "embeddings",
+    "load_sentences": "datasets",
     # transfer exercises of notebooks 01, 02, 03, 06 and the D² picture of notebook 03
     "scale_each_image": "broadcasting",
     "weighted_sq_dists": "distances",

@@ -15,6 +15,8 @@ __all__ = [
     "check_k",
     "check_labels",
     "check_rng",
+    "check_whole_number",
+    "check_sample_weight",
 ]
 
 
@@ -90,16 +92,37 @@ def check_samples_and_centers(X, C, *, finite_X=True):
     return X.astype(dtype, copy=False), C.astype(dtype, copy=False)
 
 
+def check_whole_number(value, name, minimum=None, maximum=None):
+    """``value`` must be a whole number (not a bool, not a float) with minimum <= value <= maximum.
+
+    Raises TypeError for a value of the wrong type and ValueError for one out of range, so the
+    same mistake always gets the same exception. Returns the value as an int.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a whole number, got {value!r} of type {type(value).__name__}.")
+    value = int(value)
+    too_small = minimum is not None and value < minimum
+    too_large = maximum is not None and value > maximum
+    if too_small or too_large:
+        if maximum is None:
+            wanted = f">= {minimum}"
+        elif minimum is None:
+            wanted = f"<= {maximum}"
+        else:
+            wanted = f"from {minimum} to {maximum}"
+        raise ValueError(f"{name} must be a whole number {wanted}, got {value}.")
+    return value
+
+
 def check_k(k, n):
     """``k`` must be a whole number with 1 <= k <= n (one distinct sample per centre)."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be a whole number, got {k!r} of type {type(k).__name__}.")
-    k = int(k)
+    k = check_whole_number(k, "k")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}.")
     if k > n:
         raise ValueError(
-            f"k={k} is larger than the number of samples ({n}): each centre starts on a "
+            f"k={k} is larger than the number of samples (n_samples={n}): each centre starts on a "
             f"distinct sample, so choose k <= {n}."
         )
     return k
@@ -137,3 +160,31 @@ def check_rng(rng):
             f"np.random.default_rng(seed)."
         )
     return rng
+
+
+def check_sample_weight(sample_weight, n):
+    """Per-sample weights: None (every sample weighs 1), a number, or an array of shape (n,).
+
+    Returns None or a float64 array (n,) of finite weights >= 0 that are not all zero (a copy,
+    so the caller's array is never changed).
+    """
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if weights.dtype == object or not (np.issubdtype(weights.dtype, np.number)
+                                        or weights.dtype == bool):
+        raise TypeError(f"sample_weight must hold numbers, got dtype {weights.dtype}.")
+    if weights.ndim == 0:
+        weights = np.full(n, weights, dtype=np.float64)
+    if weights.shape != (n,):
+        raise ValueError(
+            f"sample_weight must have shape ({n},), one weight per sample of X, got shape "
+            f"{weights.shape}.")
+    weights = weights.astype(np.float64)  # always a copy
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and >= 0 (a NaN, infinite or negative "
+                         "weight has no meaning as a number of copies of a sample).")
+    if not weights.any():
+        raise ValueError("sample_weight is zero for every sample: at least one sample must "
+                         "count.")
+    return weights

@@ -1,17 +1,26 @@
 """The k-means loop (Lloyd's algorithm): update_centers, kmeans with its history, and KMeans.
 
-Taught in notebook 03 (Old Faithful); the estimator is used from notebook 04 on.
+Taught in notebook 03 (Old Faithful); the estimator KMeans is used in notebook 06 (Embeddings).
 """
 
 import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import as_samples, check_k, check_labels, check_samples_and_centers
-from .distances import _row_chunks, near_origin, pairwise_sq_dists
-from .init import INITIALISERS
+from ._numerics import SummingSteps, cluster_sums, means, near_origin
+from ._validation import (
+    as_samples,
+    check_k,
+    check_labels,
+    check_sample_weight,
+    check_samples_and_centers,
+    check_whole_number,
+)
+from .distances import assign, pairwise_sq_dists
+from .initialisation import INITIALISERS
 
 __all__ = [
     "update_centers",
@@ -25,66 +34,11 @@ __all__ = [
     "KMeans",
 ]
 
-#: Up to this many features the work goes one feature at a time (scores built feature by feature,
-#: sums by one weighted bincount per feature) instead of by matrix products: with d = 2 a matrix
-#: product is nearly all call overhead.
-_FEW_FEATURES = 8
-
 
 # --- the update step -------------------------------------------------------------------------
 
 
-def _cluster_sums(X, labels, k):
-    """Per-cluster sums and sizes of X (n, d) with labels (n,): sums (k, d) float64, counts (k,)."""
-    n, d = X.shape
-    counts = np.bincount(labels, minlength=k)
-    if d <= _FEW_FEATURES:
-        # One weighted bincount per feature is a single fast pass each.
-        sums = np.empty((k, d))
-        for j in range(d):
-            sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=k)
-        return sums, counts
-    return _add_rows_to_clusters(X, np.arange(n), labels[:, np.newaxis], (1,), k), counts
-
-
-def _add_rows_to_clusters(X, samples, clusters, signs, k):
-    """sums (k, d) float64 with ``signs[j] * X[samples[i]]`` added to row ``clusters[i, j]``.
-
-    samples : (m,) increasing row numbers of X; clusters : (m, w) int; signs : w numbers (+1/-1).
-
-    The work is one product with a sparse one-hot matrix of shape (rows, k) holding w entries
-    per sample: it reads each listed row of X once and touches no other row, whatever k is.
-    Sparse products add in X's precision (float32 for float32 data), so the samples are taken
-    about a thousand at a time and the partial sums are added up in float64. With many clusters
-    the chunks grow to 4k samples, because every product writes a whole (k, d) result.
-    """
-    d = X.shape[1]
-    m, w = clusters.shape
-    sums = np.zeros((k, d))
-    for part in _row_chunks(m, max(1024, 4 * k) // w):
-        rows = samples[part]
-        first, last = rows[0], rows[-1] + 1
-        # Row r of the band X[first:last] holds w entries if r is listed, none otherwise.
-        entries_per_row = np.zeros(last - first + 1, dtype=np.intp)
-        entries_per_row[rows - first + 1] = w
-        one_hot = scipy.sparse.csr_array(
-            (np.tile(np.asarray(signs, dtype=X.dtype), len(rows)), clusters[part].ravel(),
-             np.cumsum(entries_per_row)),
-            shape=(last - first, k),
-        )
-        sums += one_hot.T @ X[first:last]
-    return sums
-
-
-def _means(sums, counts, previous):
-    """Mean of each cluster; a cluster with no members keeps its previous centre."""
-    centers = previous.copy()
-    members = counts > 0
-    centers[members] = sums[members] / counts[members, np.newaxis]
-    return centers
-
-
-def update_centers(X, labels, centers):
+def update_centers(X, labels, centers, sample_weight=None):
     """Move every centre to the mean of the samples assigned to it.
 
     Parameters
@@ -95,20 +49,26 @@ def update_centers(X, labels, centers):
         Cluster of every sample, values in 0..k-1.
     centers : array of shape (k, d)
         The current centres; only used for clusters that have no members.
+    sample_weight : array of shape (n,), optional
+        Weight of every sample (>= 0): the means become weighted means
+        ``sum_i w_i X[i] / sum_i w_i`` over each cluster. None weighs every sample 1.
 
     Returns
     -------
     new_centers : array of shape (k, d)
         A new array (the inputs are never modified). Row j is the mean of ``X[labels == j]``;
-        an empty cluster keeps its previous centre instead of becoming NaN.
+        an empty cluster (or one whose members all weigh 0) keeps its previous centre instead
+        of becoming NaN.
 
     Taught in notebook 03 (Old Faithful).
     """
     X, centers = check_samples_and_centers(X, centers)
     k = centers.shape[0]
     labels = check_labels(labels, X.shape[0], k)
-    sums, counts = _cluster_sums(X, labels, k)
-    return _means(sums, counts, centers).astype(X.dtype, copy=False)
+    weights = check_sample_weight(sample_weight, X.shape[0])
+    sums, counts = cluster_sums(X, labels, k, weights)
+    # Sums over counts; an empty cluster (count 0) keeps its previous centre.
+    return means(sums, counts, centers).astype(X.dtype, copy=False)
 
 
 # --- the loop --------------------------------------------------------------------------------
@@ -139,6 +99,8 @@ class KMeansResult:
     n_iter : number of updates; converged : stopped by the tolerance rather than max_iter;
     center_history : (n_iter + 1, k, d) centres after t updates (None without history);
     label_history : (n_iter + 1, n) assignment to center_history[t] (None without history).
+
+    Taught in notebook 03 (Old Faithful).
     """
 
     centers: np.ndarray
@@ -149,6 +111,7 @@ class KMeansResult:
     center_history: object = field(default=None, repr=False)
     label_history: object = field(default=None, repr=False)
     X: object = field(default=None, repr=False)  # the samples, to price the update half-steps
+    sample_weight: object = field(default=None, repr=False)  # and their weights, if any
 
     def __iter__(self):
         return iter((self.centers, self.labels, self.losses))
@@ -176,109 +139,26 @@ class KMeansResult:
             steps.append(HalfStep("assign", centers, labels, self.losses[t], t))
             if t < self.n_iter:
                 moved = self.center_history[t + 1]
-                loss = labelled_loss(self.X, moved, labels)
+                loss = labelled_loss(self.X, moved, labels, self.sample_weight)
                 steps.append(HalfStep("update", moved, labels, loss, t + 1))
         return steps
 
 
-def labelled_loss(X, centers, labels):
+def labelled_loss(X, centers, labels, sample_weight=None):
     """J when sample i is charged to centre labels[i] (not necessarily its nearest).
 
-    X : (n, d), centers : (k, d), labels : (n,) in 0..k-1. Returns
-    ``sum_i ||X[i] - centers[labels[i]]||^2`` as a float (summed in float64).
+    X : (n, d), centers : (k, d), labels : (n,) in 0..k-1, sample_weight : optional (n,).
+    Returns ``sum_i w_i ||X[i] - centers[labels[i]]||^2`` as a float (summed in float64; every
+    w_i is 1 without weights).
     """
     diffs = X - centers[labels]
-    return float(np.einsum("ij,ij->", diffs, diffs, dtype=np.float64))
-
-
-def _assign_with_loss(X, C, X_sq_norms):
-    """Nearest centre of every sample and the total loss J, in one pass over X.
-
-    argmin_j ||x - c_j||^2 = argmin_j (||c_j||^2 - 2 x.c_j): ||x||^2 is the same for every
-    centre, so it is added back only for the loss (and only for the winning centre).
-    Returns labels (n,) and J as a float.
-    """
-    if X.shape[1] <= _FEW_FEATURES:
-        return _assign_with_loss_few_features(X, C, X_sq_norms)
-    n, k = X.shape[0], C.shape[0]
-    labels = np.empty(n, dtype=np.intp)
-    loss = 0.0
-    minus_2C_T = -2 * C.T
-    C_sq_norms = np.einsum("ij,ij->i", C, C)
-    for rows in _row_chunks(n):
-        scores = X[rows] @ minus_2C_T  # (chunk, k): one matrix product does the real work
-        scores += C_sq_norms
-        best = scores.argmin(axis=1)
-        labels[rows] = best
-        # scores[i, best[i]] for every i, picked from the flat array (the cheapest way to do it)
-        nearest = scores.ravel()[best + np.arange(0, scores.size, k)]
-        nearest += X_sq_norms[rows]
-        loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
-    return labels, loss
-
-
-#: Scores kept at once on the few-features path: about 128k numbers (512 KB in float32) keeps
-#: the temporaries in cache and below the size at which every allocation maps fresh pages.
-_FEW_FEATURES_SCORES = 2**17
-
-
-def _assign_with_loss_few_features(X, C, X_sq_norms):
-    """Same result as :func:`_assign_with_loss`, organised for data with a handful of features.
-
-    Scores are laid out as (k, chunk) so that the minimum over centres is a fast reduction over
-    the first axis. The label is then the number of centres in front of the first one that
-    reaches the minimum, counted with cheap one-byte comparisons (``argmin`` along a short axis
-    costs far more per sample). Counting from the front sends ties to the lowest index.
-    """
-    n, d = X.shape
-    k = C.shape[0]
-    labels = np.empty(n, dtype=np.intp)
-    loss = 0.0
-    minus_2C = -2 * C
-    C_sq_norms = np.einsum("ij,ij->i", C, C)[:, np.newaxis]
-    count_type = np.min_scalar_type(k)
-    for rows in _row_chunks(n, max(256, _FEW_FEATURES_SCORES // k)):
-        X_T = X[rows].T  # (d, chunk); each feature is contiguous when X is column-major
-        scores = C_sq_norms + minus_2C[:, :1] * X_T[0]
-        for j in range(1, d):
-            scores += minus_2C[:, j:j + 1] * X_T[j]
-        nearest = np.minimum.reduce(scores, axis=0)
-        not_reached = scores[0] != nearest
-        in_front = not_reached.astype(count_type)
-        for j in range(1, k - 1):
-            not_reached &= scores[j] != nearest
-            in_front += not_reached
-        labels[rows] = in_front
-        nearest += X_sq_norms[rows]
-        loss += float(np.maximum(nearest, 0).sum(dtype=np.float64))
-    return labels, loss
-
-
-def _move_changed(X, old, new, sums, counts):
-    """Update cluster sums for the samples whose label changed from ``old`` to ``new``.
-
-    After the first few iterations only a few samples change cluster, so adjusting the sums
-    costs far less than summing all of X again: each mover is subtracted from its old cluster
-    and added to its new one.
-    """
-    changed = np.flatnonzero(old != new)
-    k = counts.shape[0]
-    if changed.size > X.shape[0] // 2:
-        return _cluster_sums(X, new, k)  # cheaper than two entries for every mover
-    old, new = old[changed], new[changed]
-    counts = counts - np.bincount(old, minlength=k) + np.bincount(new, minlength=k)
-    if X.shape[1] <= _FEW_FEATURES:
-        movers = X[changed]
-        leaving, _ = _cluster_sums(movers, old, k)
-        arriving, _ = _cluster_sums(movers, new, k)
-        return sums - leaving + arriving, counts
-    moves = _add_rows_to_clusters(X, changed, np.column_stack([old, new]), (-1, 1), k)
-    return sums + moves, counts
+    if sample_weight is None:
+        return float(np.einsum("ij,ij->", diffs, diffs, dtype=np.float64))
+    return float(np.einsum("ij,ij->i", diffs, diffs, dtype=np.float64) @ sample_weight)
 
 
 def _check_loop_settings(max_iter, tol):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 0:
-        raise ValueError(f"max_iter must be a whole number >= 0, got {max_iter!r}.")
+    check_whole_number(max_iter, "max_iter", minimum=0)
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
         raise ValueError(f"tol must be a number >= 0 (a relative decrease of J), got {tol!r}.")
 
@@ -353,32 +233,7 @@ def lloyd(init_centers, assign_step, update_step, max_iter=100, tol=1e-4, *, on_
     return LloydRun(centers, labels, losses, converged=False)
 
 
-class _SummingSteps:
-    """The assign and update steps :func:`kmeans` gives :func:`lloyd`, for X near the origin.
-
-    assign finds the labels and J in one pass (:func:`_assign_with_loss`); update keeps the
-    cluster sums of the labels it saw last and only moves the samples whose label changed
-    (:func:`_move_changed`), which after the first iterations is a small fraction of X.
-    """
-
-    def __init__(self, X, X_sq_norms, k):
-        self.X, self.X_sq_norms, self.k = X, X_sq_norms, k
-        self.labels = self.sums = self.counts = None  # the labels the sums were taken with
-
-    def assign(self, centers):
-        return _assign_with_loss(self.X, centers, self.X_sq_norms)
-
-    def update(self, labels, centers):
-        if self.labels is None:
-            self.sums, self.counts = _cluster_sums(self.X, labels, self.k)
-        else:
-            self.sums, self.counts = _move_changed(self.X, self.labels, labels, self.sums,
-                                                   self.counts)
-        self.labels = labels
-        return _means(self.sums, self.counts, centers)
-
-
-def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
+def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True, sample_weight=None):
     """Lloyd's algorithm from given initial centres.
 
     Parameters
@@ -386,7 +241,7 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
     X : array of shape (n, d)
         Samples, one per row. float32 input is computed and returned in float32.
     init_centers : array of shape (k, d)
-        Starting centres, 1 <= k <= n (see :mod:`kmeans_lessons.init`).
+        Starting centres, 1 <= k <= n (see :mod:`kmeans_lessons.initialisation`).
     max_iter : int, default 100
         Largest number of update steps.
     tol : float, default 1e-4
@@ -394,6 +249,9 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
         ``tol`` (or when J reaches 0); see :func:`has_converged`.
     record_history : bool, default True
         Keep the centres and labels after every step (for plots and the stepper widget).
+    sample_weight : array of shape (n,), optional
+        Weight of every sample (>= 0, not all 0): centres become weighted means and J the
+        weighted sum of squared distances. None weighs every sample 1.
 
     Returns
     -------
@@ -414,11 +272,11 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
     n, k = X.shape[0], C.shape[0]
     check_k(k, n)
     _check_loop_settings(max_iter, tol)
+    weights = check_sample_weight(sample_weight, n)
 
+    # Distances do not change when X and C move together; near the origin they are accurate.
     X_shifted, offset, X_sq_norms = near_origin(X)
-    if X.shape[1] <= _FEW_FEATURES:
-        X_shifted = np.asfortranarray(X_shifted)  # the few-features path reads column by column
-    steps = _SummingSteps(X_shifted, X_sq_norms, k)
+    steps = SummingSteps(X_shifted, X_sq_norms, k, weights)
 
     centers_seen, labels_seen = [], []
 
@@ -435,6 +293,7 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
             center_history=np.stack(centers_seen) + offset,
             label_history=np.stack(labels_seen),
             X=X,
+            sample_weight=weights,
         )
     return KMeansResult(
         centers=run.centers + offset,
@@ -449,26 +308,67 @@ def kmeans(X, init_centers, max_iter=100, tol=1e-4, *, record_history=True):
 # --- the estimator ---------------------------------------------------------------------------
 
 
-class KMeans:
-    """k-means with restarts, with scikit-learn's names so the two can be swapped.
+class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
+    """k-means with restarts, as a scikit-learn estimator (``clone``, ``Pipeline``,
+    ``GridSearchCV`` and scikit-learn's ``KMeans`` names all work).
+
+    Each of the ``n_init`` runs is :func:`kmeans` from its own initial centres; the run with
+    the lowest J (the inertia) is kept.
 
     Parameters
     ----------
     n_clusters : int, default 8
-    init : {"k-means++", "random", "farthest"} or array of shape (n_clusters, d)
+        Number of clusters k, 1 <= k <= n_samples.
+    init : {"k-means++", "random", "farthest"} or array of shape (n_clusters, n_features), \
+default "k-means++"
+        How each run chooses its initial centres: :func:`~kmeans_lessons.init_kmeans_pp`,
+        :func:`~kmeans_lessons.init_random`, :func:`~kmeans_lessons.init_farthest`, or these
+        centres themselves (then ``n_init`` must be 1).
     n_init : int, default 10
-        Runs from different initial centres; the one with the lowest J is kept. Must be 1 when
-        ``init`` is an array.
+        Number of runs from different initial centres, >= 1.
     max_iter : int, default 300
+        Largest number of update steps of one run, >= 0.
     tol : float, default 1e-4
-        Relative decrease of J at which a run stops (see :func:`kmeans`).
-    random_state : None, int or numpy.random.Generator
+        A run stops after the first update that lowers J by at most ``tol`` relative to J (see
+        :func:`kmeans_lessons.algorithm.has_converged`); scikit-learn's ``tol`` measures how far
+        the centres moved instead.
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, default None
+        Seed of the initial centres. None gives different centres on every fit; an int the same
+        ones; a Generator (or RandomState) is drawn from, so repeated fits differ.
 
-    Attributes (after fit)
-    ----------------------
-    cluster_centers_ : (n_clusters, d); labels_ : (n,); inertia_ : float; n_iter_ : int
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Centres of the best run (float32 when X is float32, float64 otherwise).
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of every training sample: its nearest centre, ties to the lower index.
+    inertia_ : float
+        J of the training data with ``cluster_centers_``: the sum of squared distances of the
+        samples to their nearest centre, weighted by ``sample_weight`` if one was given.
+    n_iter_ : int
+        Number of update steps of the best run.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen in ``fit``, set only when X was a DataFrame with string column names.
 
-    Taught in notebook 04 (Elbow curves).
+    Notes
+    -----
+    ``sample_weight`` weights the means and J as in scikit-learn; the initial centres are
+    chosen without it (scikit-learn's k-means++ also weights its random draws).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]])
+    >>> model = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> model.cluster_centers_[np.argsort(model.cluster_centers_[:, 0])]
+    array([[ 0. ,  0.5],
+           [10. ,  0.5]])
+    >>> float(model.inertia_)
+    1.0
+
+    Taught in notebook 06 (Embeddings).
     """
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=10, max_iter=300, tol=1e-4,
@@ -480,10 +380,11 @@ class KMeans:
         self.tol = tol
         self.random_state = random_state
 
-    def __repr__(self):
-        init = "array" if not isinstance(self.init, str) else repr(self.init)
-        return (f"KMeans(n_clusters={self.n_clusters}, init={init}, n_init={self.n_init}, "
-                f"max_iter={self.max_iter}, tol={self.tol}, random_state={self.random_state!r})")
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform keeps float32 float32, like scikit-learn's KMeans
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
     def _initial_centers(self, X):
         """A function rng -> (k, d) initial centres, checked once before any run."""
@@ -496,7 +397,7 @@ class KMeans:
                 )
             chooser = INITIALISERS[self.init]
             return lambda rng: chooser(X, k, rng)
-        centers = as_samples(self.init, "init")
+        centers = as_samples(self.init, "init").astype(X.dtype, copy=False)
         if centers.shape != (k, X.shape[1]):
             raise ValueError(
                 f"init array has shape {centers.shape}, expected ({k}, {X.shape[1]}): one row "
@@ -507,53 +408,110 @@ class KMeans:
                              f"(got n_init={self.n_init}).")
         return lambda rng: centers
 
-    def fit(self, X, y=None):
-        """Run k-means ``n_init`` times on X (n, d) and keep the run with the lowest J."""
-        X = as_samples(X)
-        if isinstance(self.n_init, bool) or not isinstance(self.n_init, numbers.Integral) \
-                or self.n_init < 1:
-            raise ValueError(f"n_init must be a whole number >= 1, got {self.n_init!r}.")
+    def _generator(self):
+        """The numpy Generator for the initial centres, from random_state."""
+        if isinstance(self.random_state, np.random.RandomState):
+            return np.random.default_rng(self.random_state.randint(2**31))
+        return np.random.default_rng(self.random_state)
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Run k-means ``n_init`` times and keep the run with the lowest J.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training samples; float32 stays float32, anything else becomes float64.
+        y : ignored
+            Present so that the estimator fits into scikit-learn pipelines.
+        sample_weight : array-like of shape (n_samples,) or float, default None
+            Weight of every sample (non-negative, not all zero); None weighs every sample 1.
+            Centres become weighted means and J a weighted sum of squared distances.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], copy=False)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        check_whole_number(self.n_init, "n_init", minimum=1)
         initial_centers = self._initial_centers(X)
-        rng = np.random.default_rng(self.random_state)
+        rng = self._generator()
         best = None
         for _ in range(self.n_init):
-            run = kmeans(X, initial_centers(rng), self.max_iter, self.tol, record_history=False)
+            run = kmeans(X, initial_centers(rng), self.max_iter, self.tol, record_history=False,
+                         sample_weight=sample_weight)
             if best is None or run.losses[-1] < best.losses[-1]:
                 best = run
         self.cluster_centers_ = best.centers
         self.labels_ = best.labels
         self.inertia_ = best.losses[-1]
         self.n_iter_ = best.n_iter
-        self.n_features_in_ = X.shape[1]
         return self
 
     def _check_fitted(self, X):
-        if not hasattr(self, "cluster_centers_"):
-            raise RuntimeError("This KMeans is not fitted yet: call fit(X) first.")
-        X = as_samples(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features but this KMeans was fitted on "
-                             f"{self.n_features_in_}: pass data with the same columns.")
-        return X
+        """X as a float array with the fitted number of features (NotFittedError before fit)."""
+        check_is_fitted(self, "cluster_centers_",
+                        msg="This %(name)s is not fitted yet: call fit(X) first.")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, copy=False)
+        return X.astype(self.cluster_centers_.dtype, copy=False)
 
     def predict(self, X):
-        """Nearest fitted centre for every row of X (n, d): labels (n,)."""
-        X = self._check_fitted(X)
-        return pairwise_sq_dists(X, self.cluster_centers_).argmin(axis=1)
+        """Nearest fitted centre of every sample, as :func:`~kmeans_lessons.assign` decides it.
 
-    def fit_predict(self, X, y=None):
-        """Fit on X (n, d) and return labels_ (n,)."""
-        return self.fit(X).labels_
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the nearest centre; ties go to the lower index.
+        """
+        return assign(self._check_fitted(X), self.cluster_centers_)
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit on X and return ``labels_``: ndarray of shape (n_samples,).
+
+        Parameters are those of :meth:`fit`.
+        """
+        return self.fit(X, sample_weight=sample_weight).labels_
 
     def transform(self, X):
-        """Euclidean (not squared) distance of every row of X (n, d) to every centre: (n, k)."""
+        """Euclidean (not squared) distance of every sample to every centre.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters)
+        """
         X = self._check_fitted(X)
         return np.sqrt(pairwise_sq_dists(X, self.cluster_centers_))
 
-    def score(self, X, y=None):
-        """Minus J of X (n, d) with the fitted centres (higher is better, as in scikit-learn)."""
+    def score(self, X, y=None, sample_weight=None):
+        """Minus J of X with the fitted centres (higher is better, as in scikit-learn).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,) or float, default None
+            Weights of the squared distances, as in :meth:`fit`.
+
+        Returns
+        -------
+        score : float
+            ``-sum_i w_i min_j ||X[i] - C[j]||^2``.
+        """
         X = self._check_fitted(X)
-        return -float(pairwise_sq_dists(X, self.cluster_centers_).min(axis=1).sum())
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        nearest = pairwise_sq_dists(X, self.cluster_centers_).min(axis=1).astype(np.float64)
+        if sample_weight is None:
+            return -float(nearest.sum())
+        return -float(nearest @ sample_weight)
 
 
 # --- transfer exercise of notebook 03: the update step of k-medians ---------------------------

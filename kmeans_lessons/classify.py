@@ -5,10 +5,8 @@ Taught in notebook 05 (MNIST).
 
 import numpy as np
 
-from ._validation import check_labels
-# for accuracy_by_k (notebook 05, exercise 4)
-from ._validation import as_samples
-from .algorithm import KMeans
+from ._validation import as_samples, check_labels, check_whole_number
+from .algorithm import KMeans  # for accuracy_by_k (notebook 05, exercise 4)
 
 __all__ = ["majority_labels", "accuracy_by_k"]
 
@@ -43,9 +41,8 @@ def majority_labels(cluster_labels, y_true, k):
     if y_true.ndim != 1 or y_true.size == 0:
         raise ValueError(f"y_true must be a non-empty 1-D array of labels, got shape "
                          f"{y_true.shape}.")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a whole number >= 1, got {k!r}.")
-    labels = check_labels(cluster_labels, y_true.shape[0], int(k), name="cluster_labels")
+    k = check_whole_number(k, "k", minimum=1)
+    labels = check_labels(cluster_labels, y_true.shape[0], k, name="cluster_labels")
     classes, class_index = np.unique(y_true, return_inverse=True)
     class_index = class_index.ravel()
     # counts[j, c]: members of cluster j with the c-th smallest label

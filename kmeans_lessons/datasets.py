@@ -1,7 +1,14 @@
-"""The data the course clusters: Old Faithful, MNIST, the 8x8 digits and seeded simulated sets.
+"""The data the course clusters: Old Faithful, the sentence corpus, MNIST, the 8x8 digits and
+seeded simulated sets.
 
 Real data sets load from files; simulated ones are generated from a seed, so no binary blobs
 live in git and every notebook draws the same points on every machine.
+
+The course's own small files (Old Faithful, the sentences) ship inside the package, in
+``kmeans_lessons/data/``, and are read through ``importlib.resources``: a plain
+``pip install kmeans-lessons`` has them, with or without a clone of the repository beside it.
+The repository's top-level ``datasets/`` folder holds the same files with their sources
+(``tests/test_datasets.py`` checks that the two copies are byte for byte the same).
 
 MNIST is too large (and not ours) to commit. :func:`load_mnist` looks for the four original IDX
 files in this order:
@@ -17,6 +24,7 @@ tampered file is never parsed into silently wrong digits.
 
 import gzip
 import hashlib
+import importlib.resources
 import os
 import tempfile
 import urllib.error
@@ -27,12 +35,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import check_rng
+from ._validation import check_rng, check_whole_number
 
 __all__ = [
     "DatasetNotFoundError",
-    "ChecksumError",
     "load_old_faithful",
+    "load_sentences",
     "load_mnist",
     "mnist_available",
     "load_digits",
@@ -67,7 +75,8 @@ MNIST_MIRRORS = (
 )
 
 _SPLIT_PREFIX = {"train": "train", "test": "t10k"}
-_PACKAGE_DATA = Path(__file__).resolve().parent.parent / "datasets"
+#: The folder of the course's own data files inside the installed package.
+_COURSE_DATA = importlib.resources.files(__package__) / "data"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -75,28 +84,28 @@ class DatasetNotFoundError(FileNotFoundError):
     put them."""
 
 
-class ChecksumError(ValueError):
-    """A data file's SHA-256 differs from the published one (truncated, corrupt or not the
-    original)."""
-
-
-# --- Old Faithful ------------------------------------------------------------------------------
+# --- the course's own files --------------------------------------------------------------------
 
 
 def course_file(name):
-    """Path of ``datasets/<name>`` in the course repository, with a clear error if it is absent.
-
-    The small data files live in the repository's top-level ``datasets/`` folder, beside the
-    package; they are found when the package is used from a clone (``make lab`` installs it in
-    editable mode), not from a copy installed with a plain ``pip install .``.
-    """
-    path = _PACKAGE_DATA / name
-    if not path.is_file():
+    """The packaged data file ``kmeans_lessons/data/<name>``, as an ``importlib.resources``
+    Traversable (open it with ``.open()``), with a clear error if it is absent."""
+    resource = _COURSE_DATA / name
+    if not resource.is_file():
         raise DatasetNotFoundError(
-            f"{path} is missing. The course's data files ship in the repository's datasets/ "
-            f"folder: use the package from a clone of the repository (make lab, or "
-            f"pip install -e . inside the clone), not from a copy installed elsewhere.")
-    return path
+            f"kmeans_lessons/data/{name} is missing from the installed package ({_COURSE_DATA}): "
+            f"the installation is incomplete. Reinstall it: pip install --force-reinstall "
+            f"kmeans-lessons (or make install inside a clone of the repository).")
+    return resource
+
+
+def _read_course_csv(name, **options):
+    """A packaged CSV file as a DataFrame (read through the resource, so a zipped install works)."""
+    with course_file(name).open("rb") as file:
+        return pd.read_csv(file, **options)
+
+
+# --- Old Faithful ------------------------------------------------------------------------------
 
 
 def load_old_faithful():
@@ -110,9 +119,25 @@ def load_old_faithful():
     -------
     pandas.DataFrame of shape (272, 2)
 
-    Taught in notebook 03.
+    Taught in notebook 03 (Old Faithful).
     """
-    return pd.read_csv(course_file("old_faithful.csv"))
+    return _read_course_csv("old_faithful.csv")
+
+
+# --- the sentence corpus -----------------------------------------------------------------------
+
+
+def load_sentences():
+    """The course corpus: short sentences written for the course, each labelled with its topic.
+
+    Returns
+    -------
+    corpus : pandas.DataFrame
+        Columns ``topic`` and ``sentence`` (both str), one row per sentence.
+
+    Taught in notebook 06 (Embeddings).
+    """
+    return _read_course_csv("sentences.csv", dtype=str, keep_default_na=False)
 
 
 # --- MNIST -------------------------------------------------------------------------------------
@@ -270,7 +295,7 @@ def load_mnist(split="train", *, data_home=None, download=True, mirrors=MNIST_MI
     DatasetNotFoundError
         The files are missing and could not be downloaded; the message says where to put them.
 
-    Taught in notebook 05.
+    Taught in notebook 05 (MNIST).
     """
     if split not in _SPLIT_PREFIX:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
@@ -300,7 +325,7 @@ def load_digits():
     images : ndarray of uint8, shape (1797, 8, 8), values 0..16
     labels : ndarray of uint8, shape (1797,)
 
-    Taught in notebook 05.
+    Taught in notebook 05 (MNIST).
     """
     from sklearn.datasets import load_digits as sklearn_digits
 
@@ -317,12 +342,6 @@ def _rng(seed):
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.default_rng(seed)
     return check_rng(seed)
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
-    return int(value)
 
 
 def _split_evenly(n, k):
@@ -370,13 +389,13 @@ def make_blobs(n_samples=500, centers=4, *, cluster_std=1.0, n_features=2, box=(
         Rows come grouped (all of group 0, then group 1, ...): shuffle them before splitting
         into training and validation sets.
 
-    Taught in notebook 04.
+    Taught in notebook 02 (Distances).
     """
-    n = _positive_int(n_samples, "n_samples")
+    n = check_whole_number(n_samples, "n_samples", minimum=1)
     rng = _rng(seed)
     if np.ndim(centers) == 0:
-        k = _positive_int(centers, "centers")
-        d = _positive_int(n_features, "n_features")
+        k = check_whole_number(centers, "centers", minimum=1)
+        d = check_whole_number(n_features, "n_features", minimum=1)
         low, high = box
         if not low < high:
             raise ValueError(f"box must be (low, high) with low < high, got {box!r}.")
@@ -411,9 +430,9 @@ def make_rings(n_samples=400, *, radii=(1.0, 4.0), noise=0.15, seed=0):
     -------
     X : ndarray (n, 2), y : ndarray (n,) of ring indices
 
-    Taught in notebook 03.
+    Taught in notebook 03 (Old Faithful).
     """
-    n = _positive_int(n_samples, "n_samples")
+    n = check_whole_number(n_samples, "n_samples", minimum=1)
     radii = np.asarray(radii, dtype=float)
     if radii.ndim != 1 or len(radii) < 1 or np.any(radii <= 0) or n < len(radii):
         raise ValueError(f"radii must be positive numbers, at most n_samples of them; got "
@@ -449,7 +468,7 @@ def make_uneven_blobs(sizes=(600, 40, 40), *, centers=((0.0, 0.0), (6.0, 0.0), (
     -------
     X : ndarray (sum(sizes), d), y : ndarray of group indices
 
-    Taught in notebook 03.
+    Taught in notebook 03 (Old Faithful).
     """
     sizes = np.asarray(sizes)
     centres = np.asarray(centers, dtype=float)

@@ -34,10 +34,11 @@ from pathlib import Path
 import numpy as np
 from scipy.special import erf
 
+from ._validation import check_whole_number
+
 __all__ = [
     "embed_sentences",
     "token_embeddings",
-    "load_sentences",
     "find_model_dir",
     "load_model",
     "read_safetensors",
@@ -554,15 +555,13 @@ def embed_sentences(sentences, batch_size=64, *, model_dir=None):
     TypeError
         If ``sentences`` is a single string or holds something that is not a string (the
         message names its index).
-    ValueError
-        If ``batch_size`` is not a positive integer.
+    TypeError, ValueError
+        If ``batch_size`` is not a whole number (TypeError) or is below 1 (ValueError).
 
     Taught in notebook 06 (Embeddings).
     """
     texts = _check_texts(sentences)
-    is_int = isinstance(batch_size, (int, np.integer)) and not isinstance(batch_size, bool)
-    if not is_int or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    batch_size = check_whole_number(batch_size, "batch_size", minimum=1)
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     model = load_model(model_dir)
@@ -610,21 +609,3 @@ def token_embeddings(text, *, model_dir=None):
     table = model.weights["embeddings.word_embeddings.weight"]
     vectors = table[np.asarray(encoding.ids, dtype=np.int64)].reshape(-1, EMBEDDING_DIM)
     return list(encoding.tokens), vectors
-
-
-def load_sentences():
-    """The course corpus: short sentences written for the course, each labelled with its topic.
-
-    Returns
-    -------
-    corpus : pandas.DataFrame
-        Columns ``topic`` and ``sentence`` (both str), one row per sentence, read from
-        ``datasets/sentences.csv`` beside the package.
-
-    Taught in notebook 06 (Embeddings).
-    """
-    import pandas as pd
-
-    from .datasets import course_file
-
-    return pd.read_csv(course_file("sentences.csv"), dtype=str, keep_default_na=False)

@@ -24,8 +24,12 @@ def standardize(X):
         ``(X - mean) / std`` per column. A constant column has no spread to scale, so it becomes
         all zeros instead of NaN.
 
-    Taught in notebook 03 (Old Faithful): minutes of eruption and minutes of waiting have very
-    different spreads, and the wider one would otherwise decide every distance.
+    Notes
+    -----
+    Minutes of eruption and minutes of waiting (Old Faithful) have very different spreads, and
+    without this the wider one would decide every distance.
+
+    Taught in notebook 03 (Old Faithful).
     """
     X = as_samples(X)
     std = X.std(axis=0)

@@ -124,7 +124,7 @@ class StepperPlot:
     point_lines : list of k Line2D; line j holds the samples labelled j at the current step, in
         the order of X, drawn in cluster colour j (markers only)
     unassigned : Line2D, every sample in grey before the first assignment, else empty
-    centres : PathCollection, the k centres (offsets (k, 2) in the plane)
+    centers : PathCollection, the k centres (offsets (k, 2) in the plane)
     trails : list of k Line2D, the path of each centre up to the current step
     regions : AxesImage, RGBA image of the nearest centre on a GRID_SIZE x GRID_SIZE grid
     loss_line : Line2D, J after every half-step that has one (x = half-step index)
@@ -169,7 +169,7 @@ class StepperPlot:
         (self.unassigned,) = ax.plot(self.xy[:, 0], self.xy[:, 1], color=UNASSIGNED,
                                      **self._marker)
         self.point_lines = []
-        self.centres = ax.scatter([], [], s=170, marker="X", edgecolors="black", linewidths=1.2,
+        self.centers = ax.scatter([], [], s=170, marker="X", edgecolors="black", linewidths=1.2,
                                   zorder=4)
         self.trails = []
         ax.set_xlabel(self.projection.xlabel)
@@ -229,7 +229,7 @@ class StepperPlot:
         self.trails = [self.ax_data.plot([], [], "-", color=self.colors[j], linewidth=1.6,
                                          marker="o", markersize=3, zorder=3)[0]
                        for j in range(k)]
-        self.centres.set_facecolor(self.colors)
+        self.centers.set_facecolor(self.colors)
 
         x = [i for i, s in enumerate(self.steps) if s.loss is not None]
         y = [self.steps[i].loss for i in x]
@@ -303,7 +303,7 @@ class StepperPlot:
             for j, line in enumerate(self.point_lines):
                 members = s.labels == j
                 line.set_data(self.xy[members, 0], self.xy[members, 1])
-        self.centres.set_offsets(self.center_path[t])
+        self.centers.set_offsets(self.center_path[t])
         for j, line in enumerate(self.trails):
             line.set_data(self.center_path[:t + 1, j, 0], self.center_path[:t + 1, j, 1])
         self.regions.set_data(self.region_palette[self._region_labels(t)])
@@ -318,7 +318,7 @@ class StepperPlot:
     def _moving_artists(self):
         """Everything that changes from one step to the next, per axes, in the order a full draw
         would use (by zorder); the frame is included because the shaded regions cover it."""
-        data = [self.regions, self.unassigned, *self.point_lines, *self.trails, self.centres,
+        data = [self.regions, self.unassigned, *self.point_lines, *self.trails, self.centers,
                 *self.ax_data.spines.values()]
         data.sort(key=lambda artist: artist.get_zorder())  # stable: ties keep this order
         return data, [self.loss_marker, self.loss_cursor], [self.title]

@@ -25,8 +25,12 @@ import numpy as np
 
 from . import algorithm
 from ._validation import as_samples, check_k, check_rng
-from .algorithm import KMeansResult, _assign_with_loss, _check_loop_settings, _cluster_sums, _means
-from .distances import _row_chunks, _sq_dists_block, exact_shift
+from ._numerics import _sq_dists_block, exact_shift
+from ._numerics import assign_with_loss as _assign_with_loss
+from ._numerics import cluster_sums as _cluster_sums
+from ._numerics import means as _means
+from ._numerics import row_chunks as _row_chunks
+from .algorithm import KMeansResult, _check_loop_settings
 
 __all__ = ["ChunkStatistics", "chunk_statistics", "combine", "kmeans", "inertia",
            "init_kmeans_parallel", "minibatch_kmeans", "MiniBatchResult", "local_cluster",
@@ -88,7 +92,7 @@ def _shift_for(centers):
     """A shift that moves the centres (and so the data around them) near the origin: (d,).
 
     The expansion ||x||^2 + ||c||^2 - 2 x.c loses digits far from the origin (see
-    :func:`kmeans_lessons.distances.near_origin`). The in-memory kmeans shifts by the data's
+    :func:`kmeans_lessons._numerics.near_origin`). The in-memory kmeans shifts by the data's
     mean, which costs a pass here; the centres' mean is known for free and lies among the data.
     Zeros when the centres already sit near the origin, so the tasks skip the copy.
     """

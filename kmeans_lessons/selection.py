@@ -3,14 +3,12 @@
 Taught in notebook 04 (Elbow curves).
 """
 
-import numbers
-
 import numpy as np
 
-from ._validation import as_samples, check_k
+from ._validation import as_samples, check_k, check_whole_number
 from .algorithm import kmeans
 from .distances import inertia
-from .init import init_kmeans_pp
+from .initialisation import init_kmeans_pp
 
 __all__ = ["elbow_sweep", "calinski_harabasz"]
 
@@ -64,8 +62,7 @@ def elbow_sweep(X_train, X_val, ks, n_init=5, seed=0):
             f"describe the samples with the same features."
         )
     ks = _check_ks(ks, X_train.shape[0])
-    if isinstance(n_init, bool) or not isinstance(n_init, numbers.Integral) or n_init < 1:
-        raise ValueError(f"n_init must be a whole number >= 1, got {n_init!r}.")
+    check_whole_number(n_init, "n_init", minimum=1)
     rng = np.random.default_rng(seed)
     train_loss = np.empty(len(ks))
     val_loss = np.empty(len(ks))

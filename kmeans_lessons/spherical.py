@@ -3,11 +3,14 @@
 Taught in notebook 06 (Embeddings).
 """
 
-import numbers
-
 import numpy as np
 
-from ._validation import as_samples, check_labels, check_samples_and_centers
+from ._validation import (
+    as_samples,
+    check_labels,
+    check_samples_and_centers,
+    check_whole_number,
+)
 
 __all__ = ["normalize_rows", "central_members"]
 
@@ -34,6 +37,10 @@ def normalize_rows(X):
     Taught in notebook 06 (Embeddings).
     """
     X = as_samples(X)
+    # Divide by each row's largest entry first: the squares of tiny (or huge) entries would
+    # underflow (or overflow) before the square root could bring them back.
+    largest = np.abs(X).max(axis=1, keepdims=True)
+    X = np.divide(X, largest, out=np.zeros_like(X), where=largest > 0)
     norms = np.sqrt(np.einsum("ij,ij->i", X, X))[:, np.newaxis]
     return np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
 
@@ -68,8 +75,7 @@ def central_members(X, centers, labels, m=3):
     X, centers = check_samples_and_centers(X, centers)
     k = centers.shape[0]
     labels = check_labels(labels, X.shape[0], k)
-    if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
-        raise ValueError(f"m must be a whole number >= 1, got {m!r}.")
+    m = check_whole_number(m, "m", minimum=1)
     members = np.full((k, int(m)), -1, dtype=np.intp)
     for j in range(k):  # one pass per cluster: k is small, each pass is vectorised
         rows = np.flatnonzero(labels == j)

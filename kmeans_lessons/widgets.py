@@ -37,7 +37,7 @@ from .algorithm import (
     update_centers,
 )
 from .distances import assign as reference_assign
-from .init import INITIALISERS
+from .initialisation import INITIALISERS
 from .frames import d2_chances, run_frames
 from .plotting import MAX_CLUSTERS, Projection, StepperPlot
 
@@ -326,7 +326,7 @@ class KMeansStepper:
     k : int, default 3
         Number of clusters, 1 <= k <= min(10, n).
     init : {"k-means++", "random", "farthest"}, default "k-means++"
-        How the starting centres are chosen (see :mod:`kmeans_lessons.init`).
+        How the starting centres are chosen (see :mod:`kmeans_lessons.initialisation`).
     seed : int, default 0
         Seed of ``np.random.default_rng`` for the starting centres, 0 <= seed < 2**31.
     assign : callable ``assign(X, C) -> labels (n,)``, optional

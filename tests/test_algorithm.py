@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.cluster import KMeans as SklearnKMeans
+from sklearn.exceptions import NotFittedError
 
 from kmeans_lessons import (
     KMeans,
@@ -68,7 +69,7 @@ def test_float32_sums_keep_float32_precision():
 @pytest.mark.parametrize("d", [2, 30])
 @pytest.mark.parametrize("moved", [0, 7, 3000, 9000])  # none, a few, many, most (a recount)
 def test_moving_samples_updates_the_sums_like_a_recount(d, moved):
-    from kmeans_lessons.algorithm import _cluster_sums, _move_changed
+    from kmeans_lessons._numerics import cluster_sums, move_changed
 
     rng = np.random.default_rng(d + moved)
     X = rng.normal(size=(10000, d))
@@ -76,8 +77,8 @@ def test_moving_samples_updates_the_sums_like_a_recount(d, moved):
     new = old.copy()
     movers = rng.choice(10000, size=moved, replace=False)
     new[movers] = (old[movers] + rng.integers(1, 6, size=moved)) % 6
-    sums, counts = _move_changed(X, old, new, *_cluster_sums(X, old, 6))
-    expected_sums, expected_counts = _cluster_sums(X, new, 6)
+    sums, counts = move_changed(X, old, new, *cluster_sums(X, old, 6))
+    expected_sums, expected_counts = cluster_sums(X, new, 6)
     np.testing.assert_array_equal(counts, expected_counts)
     np.testing.assert_allclose(sums, expected_sums, rtol=1e-10, atol=1e-9)
 
@@ -391,7 +392,8 @@ def test_property_row_order_does_not_matter(problem, random):
         (dict(init_centers=np.zeros((2, 3))), ValueError, "C has 3 columns but X has 2"),
         (dict(init_centers=np.zeros((6, 2))), ValueError, "larger than the number of samples"),
         (dict(init_centers=np.zeros((2, 2)), max_iter=-1), ValueError, "max_iter"),
-        (dict(init_centers=np.zeros((2, 2)), max_iter=2.5), ValueError, "max_iter"),
+        # a wrong type is a TypeError, a value out of range a ValueError (_validation)
+        (dict(init_centers=np.zeros((2, 2)), max_iter=2.5), TypeError, "max_iter"),
         (dict(init_centers=np.zeros((2, 2)), tol=-0.1), ValueError, "tol"),
         (dict(init_centers=np.zeros((2, 2)), tol=float("nan")), ValueError, "tol"),
         (dict(init_centers=np.array([[np.nan, 0], [0, 0]])), ValueError, "NaN"),
@@ -477,10 +479,11 @@ def test_estimator_rejects_bad_settings(faithful, model, error, words):
 
 
 def test_estimator_must_be_fitted_and_fed_the_same_features(faithful):
-    with pytest.raises(RuntimeError, match="call fit"):
+    # scikit-learn's exception (a ValueError and AttributeError) and its wording for the features
+    with pytest.raises(NotFittedError, match="call fit"):
         KMeans(2).predict(faithful)
     model = KMeans(2, n_init=1, random_state=0).fit(faithful)
-    with pytest.raises(ValueError, match="3 features but this KMeans was fitted on 2"):
+    with pytest.raises(ValueError, match="X has 3 features, but KMeans is expecting 2 features"):
         model.predict(np.zeros((4, 3)))
 
 
@@ -505,6 +508,134 @@ def test_result_indexes_like_the_tuple_it_unpacks_as():
     result = kmeans(X, np.array([[0.0], [10.0]]))
     assert len(result) == 3 and result[2][-1] == pytest.approx(1.0)
     np.testing.assert_array_equal(result[1], [0, 0, 1, 1])
+
+
+# --- KMeans as a scikit-learn estimator --------------------------------------------------------
+
+#: Checks of check_estimator that KMeans cannot pass, with the reason (keep this list short).
+EXPECTED_FAILED_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "integer weights equal repeated rows only from the same initial centres, and the random "
+        "initialisation draws differently from 15 rows than from 40 (scikit-learn's KMeans "
+        "lists the same check; test_integer_weights_equal_repeated_samples pins the equivalence "
+        "from one start)"
+    ),
+}
+
+
+def test_estimator_passes_scikit_learns_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    results = check_estimator(KMeans(), expected_failed_checks=EXPECTED_FAILED_CHECKS,
+                              on_skip=None)
+    status = {r["check_name"]: r["status"] for r in results}
+    assert {name for name, s in status.items() if s == "xfail"} == set(EXPECTED_FAILED_CHECKS)
+    # Only the array-API check may be skipped (it needs SCIPY_ARRAY_API=1 before scipy loads).
+    assert {name for name, s in status.items() if s == "skipped"} <= {"check_array_api_input"}
+    assert sum(s == "passed" for s in status.values()) >= 50
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_settings(faithful):
+    from sklearn.base import clone
+
+    model = KMeans(3, init="farthest", n_init=2, max_iter=50, tol=1e-3, random_state=4)
+    model.fit(faithful)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    assert not hasattr(copy, "cluster_centers_")
+    np.testing.assert_array_equal(copy.fit(faithful).labels_, model.labels_)
+    assert repr(KMeans(3, random_state=0)) == "KMeans(n_clusters=3, random_state=0)"
+
+
+def test_estimator_in_a_pipeline_clusters_the_scaled_data(faithful):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipeline = make_pipeline(StandardScaler(), KMeans(2, random_state=0)).fit(faithful)
+    scaled = StandardScaler().fit_transform(faithful)
+    alone = KMeans(2, random_state=0).fit(scaled)
+    np.testing.assert_array_equal(pipeline.predict(faithful), alone.labels_)
+    np.testing.assert_allclose(pipeline.transform(faithful), alone.transform(scaled))
+    assert pipeline.score(faithful) == pytest.approx(-alone.inertia_)
+
+
+def test_grid_search_over_n_clusters_prefers_more_clusters(faithful):
+    # The score is minus J, which only falls as k grows, so the largest k wins on every split.
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    search = GridSearchCV(KMeans(n_init=3, random_state=0), {"n_clusters": [1, 2, 4]},
+                          cv=KFold(3, shuffle=True, random_state=0)).fit(faithful)
+    assert search.best_params_ == {"n_clusters": 4}
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] < scores[1] < scores[2] < 0
+    assert search.best_estimator_.cluster_centers_.shape == (4, 2)
+
+
+def test_weighted_fit_matches_sklearn_from_the_same_start(digits):
+    C0 = init_kmeans_pp(digits, 10, np.random.default_rng(2))
+    weights = np.random.default_rng(3).uniform(0.1, 5.0, size=len(digits))
+    ours = KMeans(10, init=C0, n_init=1, tol=0).fit(digits, sample_weight=weights)
+    theirs = SklearnKMeans(10, init=C0, n_init=1, algorithm="lloyd", tol=0).fit(
+        digits, sample_weight=weights)
+    np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-10,
+                               atol=1e-10)
+    assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-10)
+    assert ours.score(digits, sample_weight=weights) == pytest.approx(
+        theirs.score(digits, sample_weight=weights), rel=1e-10)
+    # Weights change the answer: the unweighted run from the same start ends elsewhere.
+    plain = KMeans(10, init=C0, n_init=1, tol=0).fit(digits)
+    assert plain.inertia_ != pytest.approx(ours.inertia_)
+
+
+@pytest.mark.parametrize("d", [2, 30])  # the bincount and the sparse one-hot sums
+def test_weighted_update_is_the_weighted_mean(d):
+    rng = np.random.default_rng(d)
+    X = rng.normal(size=(500, d))
+    labels = rng.integers(4, size=500)
+    weights = rng.uniform(0, 3, size=500)
+    weights[labels == 3] = 0  # cluster 3 weighs nothing: it keeps its centre
+    centers = rng.normal(size=(4, d))
+    new = update_centers(X, labels, centers, sample_weight=weights)
+    for j in range(3):
+        np.testing.assert_allclose(new[j], np.average(X[labels == j], axis=0,
+                                                      weights=weights[labels == j]))
+    np.testing.assert_array_equal(new[3], centers[3])
+
+
+@pytest.mark.parametrize("d", [2, 30])
+def test_integer_weights_equal_repeated_samples(d):
+    rng = np.random.default_rng(10 + d)
+    X = np.repeat(rng.normal(size=(4, d)) * 5, 50, axis=0) + rng.normal(size=(200, d))
+    counts = rng.integers(0, 4, size=200)
+    C0 = X[[0, 60, 120, 180]]
+    weighted = kmeans(X, C0, tol=0, sample_weight=counts)
+    repeated = kmeans(np.repeat(X, counts, axis=0), C0, tol=0)
+    np.testing.assert_allclose(weighted.centers, repeated.centers, rtol=1e-10)
+    assert weighted.losses == pytest.approx(repeated.losses, rel=1e-10)
+    np.testing.assert_array_equal(np.repeat(weighted.labels, counts), repeated.labels)
+    # The half-steps price J with the same weights.
+    assert weighted.half_steps()[-1].loss == pytest.approx(repeated.losses[-1], rel=1e-10)
+
+
+@pytest.mark.parametrize("weights, error, words", [
+    (np.ones(5), ValueError, r"shape \(272,\)"),
+    (-np.ones(272), ValueError, ">= 0"),
+    (np.zeros(272), ValueError, "zero for every sample"),
+    (np.full(272, np.nan), ValueError, "finite"),
+    (np.array(["a"] * 272), TypeError, "numbers"),
+])
+def test_bad_sample_weights_are_refused(faithful, weights, error, words):
+    with pytest.raises(error, match=words):
+        KMeans(2, n_init=1).fit(faithful, sample_weight=weights)
+
+
+def test_predict_breaks_ties_like_assign():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [1.0, 5.0]])
+    model = KMeans(2, init=np.array([[0.0, 0.0], [2.0, 0.0]]), n_init=1, max_iter=0).fit(X)
+    # [1, 0] is exactly as far from both centres: the lower index wins, as in assign.
+    np.testing.assert_array_equal(model.predict(X), assign(X, model.cluster_centers_))
+    assert model.predict(np.array([[1.0, 0.0]]))[0] == 0
 
 
 # --- update_medians (notebook 03's transfer exercise) ------------------------------------------

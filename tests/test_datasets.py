@@ -10,6 +10,7 @@ import hashlib
 import os
 import struct
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -295,11 +296,31 @@ def test_uneven_blobs_defaults_make_the_true_groups_the_best_clustering():
     assert best.inertia_ == pytest.approx(truth.losses[-1], rel=1e-6)
 
 
-def test_a_missing_course_file_says_to_use_a_clone(monkeypatch, tmp_path):
-    monkeypatch.setattr(datasets, "_PACKAGE_DATA", tmp_path)
-    with pytest.raises(DatasetNotFoundError, match="clone of the repository"):
+def test_a_missing_course_file_says_how_to_reinstall(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets, "_COURSE_DATA", tmp_path)
+    with pytest.raises(DatasetNotFoundError, match="old_faithful.csv is missing from the installed"):
         load_old_faithful()
     from kmeans_lessons import load_sentences
 
-    with pytest.raises(FileNotFoundError, match="pip install -e"):
+    with pytest.raises(FileNotFoundError, match="pip install --force-reinstall kmeans-lessons"):
         load_sentences()
+
+
+@pytest.mark.parametrize("name", ["old_faithful.csv", "sentences.csv"])
+def test_packaged_data_is_the_repositorys_datasets_file(name):
+    # datasets/ (with its README of sources) and the package's copy, which the loaders read and
+    # the wheel ships, must not drift apart. Git stores identical files once.
+    repository = Path(__file__).resolve().parents[1]
+    packaged = repository / "kmeans_lessons" / "data" / name
+    canonical = repository / "datasets" / name
+    assert packaged.read_bytes() == canonical.read_bytes(), (
+        f"kmeans_lessons/data/{name} differs from datasets/{name}: change both together "
+        f"(cp datasets/{name} kmeans_lessons/data/{name})")
+    assert datasets.course_file(name).read_bytes() == canonical.read_bytes()
+
+
+def test_the_packaged_files_are_exactly_the_course_files():
+    repository = Path(__file__).resolve().parents[1]
+    packaged = {p.name for p in (repository / "kmeans_lessons" / "data").iterdir()}
+    shipped = {p.name for p in (repository / "datasets").iterdir()} - {"README.md"}
+    assert packaged == shipped == {"old_faithful.csv", "sentences.csv"}

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from kmeans_lessons import assign, inertia, pairwise_sq_dists
-from kmeans_lessons import distances
+from kmeans_lessons import _numerics
 
 
 def test_distances_match_a_hand_computed_table():
@@ -54,14 +54,14 @@ def test_rows_are_processed_in_chunks_with_the_same_result(monkeypatch):
     X, C = rng.normal(size=(50, 4)), rng.normal(size=(3, 4))
     whole = pairwise_sq_dists(X, C)
     seen = []
-    real_block = distances._sq_dists_block
+    real_block = _numerics._sq_dists_block
 
     def spy(block, *args):
         seen.append(block.shape[0])
         return real_block(block, *args)
 
-    monkeypatch.setattr(distances, "CHUNK_ROWS", 8)
-    monkeypatch.setattr(distances, "_sq_dists_block", spy)
+    monkeypatch.setattr(_numerics, "CHUNK_ROWS", 8)
+    monkeypatch.setattr(_numerics, "_sq_dists_block", spy)
     np.testing.assert_allclose(pairwise_sq_dists(X, C), whole)
     assert max(seen) == 8 and sum(seen) == 50
 

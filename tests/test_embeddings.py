@@ -8,13 +8,13 @@ $KMEANS_LESSONS_DATA/minilm_reference.json (CI: ../shared/datasets).
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kmeans_lessons import embeddings
+from kmeans_lessons.datasets import load_sentences
 from kmeans_lessons.embeddings import (
     EMBEDDING_DIM,
     MAX_SEQ_LENGTH,
@@ -22,7 +22,6 @@ from kmeans_lessons.embeddings import (
     embed_sentences,
     find_model_dir,
     load_model,
-    load_sentences,
     read_safetensors,
     token_embeddings,
 )
@@ -184,9 +183,12 @@ def test_a_non_iterable_is_rejected():
         embed_sentences(42)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
-def test_batch_size_must_be_a_positive_integer(bad):
-    with pytest.raises(ValueError, match="batch_size"):
+@pytest.mark.parametrize("bad, error", [
+    (0, ValueError), (-1, ValueError),  # out of range
+    (2.5, TypeError), (True, TypeError),  # not a whole number
+])
+def test_batch_size_must_be_a_positive_integer(bad, error):
+    with pytest.raises(error, match="batch_size must be a whole number"):
         embed_sentences(["text"], batch_size=bad)
 
 

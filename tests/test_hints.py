@@ -1152,7 +1152,7 @@ def combine_variant(*, average_means=False, divide=True, empty="keep", loss="sum
         centers = np.asarray(centers, dtype=float)
         sums = sum(np.asarray(s, dtype=float) for s, _, _ in statistics)
         counts = sum(np.asarray(c) for _, c, _ in statistics)
-        losses = [l for _, _, l in statistics]
+        losses = [value for _, _, value in statistics]
         total = sum(losses) if loss == "sum" else sum(losses) / len(losses)
         if average_means:
             chunk_means = [np.asarray(s) / np.asarray(c)[:, None] for s, c, _ in statistics]

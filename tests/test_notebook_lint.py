@@ -197,7 +197,7 @@ def test_no_absolute_paths(path):
         found += [m for o in cell.get("outputs", []) for m in MACHINE_PATH.findall(nh.output_text(o))]
         if found:
             problems.append(f"{nh.where(path, index)}: {sorted(set(found))}")
-    assert not problems, f"absolute paths (load data through kmeans_lessons):\n" + "\n".join(problems)
+    assert not problems, "absolute paths (load data through kmeans_lessons):\n" + "\n".join(problems)
 
 
 DEBUG_CODE = re.compile(r"\bbreakpoint\(|\bpdb\b|\bipdb\b|^\s*%%?(?:debug|pdb)\b|#\s*(?:TODO|FIXME|XXX|HACK)\b"

@@ -66,7 +66,7 @@ def shown_labels(stepper):
 def assert_frame_matches(stepper, step):
     """Centres, colours, trails, J marker and title equal history[step]."""
     plot, s = stepper.plot, stepper.history[step]
-    np.testing.assert_allclose(plot.centres.get_offsets(), s.centers)
+    np.testing.assert_allclose(plot.centers.get_offsets(), s.centers)
     expected = np.full(len(plot.xy), -1) if s.labels is None else s.labels
     np.testing.assert_array_equal(shown_labels(stepper), expected)
     for j, line in enumerate(plot.point_lines):
@@ -119,13 +119,13 @@ def test_init_step_draws_grey_points_and_no_loss(stepper):
 
 def test_moving_the_slider_sends_only_the_step_and_updates_the_same_artists(stepper):
     plot = stepper.plot
-    artists = (stepper.figure, plot.centres, plot.regions, plot.loss_marker,
+    artists = (stepper.figure, plot.centers, plot.regions, plot.loss_marker,
                *plot.point_lines, *plot.trails)
     frames = stepper.view.frames
     stepper.step = 2
     assert stepper.view.value == 2
     assert stepper.view.frames is frames, "the run went to the browser once"
-    assert (stepper.figure, plot.centres, plot.regions, plot.loss_marker,
+    assert (stepper.figure, plot.centers, plot.regions, plot.loss_marker,
             *plot.point_lines, *plot.trails) == artists
     width, height = stepper.figure.canvas.get_width_height()
     assert png_pixels(stepper.plot.to_png()).shape == (height, width, 3)
@@ -184,7 +184,7 @@ def test_changing_k_computes_a_new_history(stepper, blobs):
     assert stepper.view.max == len(stepper.history) - 1
     assert len(stepper.plot.trails) == len(stepper.plot.point_lines) == 4
     stepper.step = stepper.view.max
-    np.testing.assert_allclose(stepper.plot.centres.get_offsets(), stepper.history[-1].centers)
+    np.testing.assert_allclose(stepper.plot.centers.get_offsets(), stepper.history[-1].centers)
 
 
 @pytest.mark.parametrize("init", ["random", "farthest"])
@@ -383,7 +383,7 @@ def test_more_than_two_features_are_projected_to_principal_components():
     stepper.step = 2
     expected = pca.transform(stepper.history[2].centers)
     # Principal components are defined up to sign.
-    np.testing.assert_allclose(np.abs(stepper.plot.centres.get_offsets()), np.abs(expected),
+    np.testing.assert_allclose(np.abs(stepper.plot.centers.get_offsets()), np.abs(expected),
                                atol=1e-8)
     np.testing.assert_allclose(np.abs(stepper.plot.xy), np.abs(pca.transform(X)), atol=1e-8)
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ... import algorithm, distances, init
+from ... import algorithm, distances, initialisation as init
 from ..cases import (OutputCase, ProbeCase, SpeedCase, compare_array, compare_labels,
                      compare_number)
 from ..hints import Mistake, as_numbers, close, shows

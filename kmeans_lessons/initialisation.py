@@ -7,7 +7,7 @@ Taught in notebook 03 (Old Faithful). Each function draws every random number fr
 import numpy as np
 
 from ._validation import as_samples, check_k, check_rng
-from .distances import near_origin
+from ._numerics import near_origin
 
 __all__ = ["init_random", "init_kmeans_pp", "init_farthest", "INITIALISERS"]
 
