@@ -33,7 +33,6 @@ import types
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import psutil
 import pytest
 

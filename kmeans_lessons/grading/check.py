@@ -46,6 +46,8 @@ class CheckResult:
     feedback : one line per failing case (or one pass / pending line); pending : the function
     is still the stub of the released notebook; hints : keys of the recognised mistakes, in the
     order first seen (see :mod:`kmeans_lessons.grading.hints`); cases : one CaseResult per case.
+
+    Taught in notebook 01 (Broadcasting).
     """
 
     exercise: str
@@ -280,7 +282,9 @@ def check(fn, exercise=None, *, seed=None, time_limit=CASE_TIME_LIMIT):
     A function that calls the package's reference of the same exercise (the ``reference_...``
     the notebook imports for comparison) fails with 0 points, as it would in the grade.
 
-    Taught in every notebook: run it after each exercise.
+    Used after every exercise of every notebook.
+
+    Taught in notebook 01 (Broadcasting).
     """
     if not callable(fn):
         raise TypeError(

@@ -3,14 +3,14 @@
 :class:`KernelFunction` stands for the student's function in the worker: ``grade_function``
 calls it like any function, and each call sends the inputs to the kernel, runs the function
 there through the harness (:mod:`.kernel`, installed in the kernel's globals as
-:data:`HARNESS_NAME`) and decodes what came back. :class:`GraderClock` keeps the transfer out of
-the time that timing cases measure. A call that fails raises a :class:`KernelCallError`.
+:data:`HARNESS_NAME`) and decodes what came back. Speed is judged by counted work
+(:meth:`KernelFunction.count_work`), never by a clock. A call that fails raises a
+:class:`KernelCallError`.
 """
 
 import ast
 import builtins
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from . import kernel as harness
 
 __all__ = ["KernelFunction", "KernelCallError", "KernelDiedError", "CallTimeoutError",
-           "GraderClock", "CLOCK", "install_clock", "HARNESS_NAME"]
+           "HARNESS_NAME"]
 
 #: Name of the harness module inside the kernel's globals.
 HARNESS_NAME = "__kmeans_lessons_grader__"
@@ -26,8 +26,8 @@ HARNESS_NAME = "__kmeans_lessons_grader__"
 PROBE_TIMEOUT = 10
 #: Largest result (JSON or arrays) a kernel may send back for one call.
 MAX_RESULT_BYTES = 256 * 2**20
-#: Inputs smaller than this go to the kernel in one request; larger ones (the inputs of timing
-#: cases) in three, so that reading them is not timed as the student's work.
+#: Inputs smaller than this go to the kernel in one request; larger ones in three (write the
+#: inputs to files, run, read the result back), so no request carries a huge literal.
 SMALL_INPUT_BYTES = 256 * 2**10
 
 
@@ -56,43 +56,6 @@ class CallTimeoutError(KernelCallError, TimeoutError):
         self.seconds = seconds
 
 
-class GraderClock:
-    """Stands in for the ``time`` module inside :mod:`kmeans_lessons.grading.cases`.
-
-    A timing case measures the student's function with ``time.perf_counter()`` around the call.
-    Here that call goes through :class:`KernelFunction`, which also moves the inputs and the
-    result between processes; that transfer is not the student's time. ``perf_counter()`` of
-    this clock is the real one minus the transfer time accumulated so far, so the measured
-    interval is the time of the run step alone (the student's function, in the kernel, plus one
-    message round trip). Everything else is the real ``time`` module.
-    """
-
-    def __init__(self):
-        self.excluded = 0.0
-
-    def exclude(self, seconds):
-        self.excluded += max(0.0, seconds)
-
-    def perf_counter(self):
-        return time.perf_counter() - self.excluded
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-
-CLOCK = GraderClock()
-
-
-def install_clock():
-    """Give the case runner :data:`CLOCK` instead of the time module (see GraderClock)."""
-    from .. import cases
-
-    if getattr(cases, "time", None) is time:
-        cases.time = CLOCK
-    if getattr(cases, "perf_counter", None) is time.perf_counter:
-        cases.perf_counter = CLOCK.perf_counter
-
-
 class KernelFunction:
     """Stands for the student's function in the grader's process.
 
@@ -116,36 +79,29 @@ class KernelFunction:
         self.reference_called = False
         self.failure = None  # exception raised by every call after a timeout or death
         self.calls = 0
-        self.last_seconds = 0.0  # duration of the last run step
 
     def __repr__(self):
         return f"<student function {self.name}>"
 
     def __call__(self, *args, **kwargs):
-        return self._timed(args, kwargs, count=False)
+        return self._checked_call(args, kwargs, count=False)
 
     def count_work(self, *args, **kwargs):
         """Call the function in the kernel under the harness's work counter: (value, events).
 
         What a speed case asks for (see :class:`kmeans_lessons.grading.cases.SpeedCase`).
         """
-        return self._timed(args, kwargs, count=True)
+        return self._checked_call(args, kwargs, count=True)
 
-    def _timed(self, args, kwargs, count):
+    def _checked_call(self, args, kwargs, count):
         if self.failure is not None:
             raise self.failure
-        started = time.perf_counter()
-        try:
-            return self._call(args, kwargs, count)
-        finally:
-            # Only the run step counts as the student's time (see GraderClock).
-            CLOCK.exclude(time.perf_counter() - started - self.last_seconds)
+        return self._call(args, kwargs, count)
 
     def _call(self, args, kwargs, count=False):
         submission = self.submission
         submission.calls += 1
         self.calls += 1
-        self.last_seconds = 0.0
         number = submission.calls
         arrays = []
         document = {"args": harness.encode(tuple(args), arrays),
@@ -170,11 +126,8 @@ class KernelFunction:
         return payload
 
     def _run_step(self, code, limit, user_expressions=None):
-        """One timed request: the student's time is its duration minus the empty round trip."""
-        started = time.perf_counter()
-        status = self.submission.run_code(code, self.submission._limit(limit), user_expressions)
-        self.last_seconds = max(0.0, time.perf_counter() - started - self.submission.baseline)
-        return status
+        """One request to the kernel, within the call's time limit."""
+        return self.submission.run_code(code, self.submission._limit(limit), user_expressions)
 
     def _call_inline(self, number, document, arrays, count=False):
         """Small inputs: one request carries them in, its reply carries the result out."""
@@ -193,8 +146,7 @@ class KernelFunction:
         return status, harness.unpack(ast.literal_eval(text), MAX_RESULT_BYTES)
 
     def _call_with_files(self, number, document, arrays, count=False):
-        """Large inputs (timing cases): read in, run, write out as three requests, so that only
-        the run is timed."""
+        """Large inputs: read in, run, write out as three requests (see SMALL_INPUT_BYTES)."""
         submission = self.submission
         inbox, outbox = str(submission.folder / "inbox"), str(submission.folder / "outbox")
         try:

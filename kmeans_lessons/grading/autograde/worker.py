@@ -78,7 +78,7 @@ from ..delegation import reference_functions
 from . import bwrap
 from . import kernel as harness
 from .calls import (HARNESS_NAME, MAX_RESULT_BYTES, PROBE_TIMEOUT, CallTimeoutError,
-                    KernelDiedError, KernelFunction, install_clock)
+                    KernelDiedError, KernelFunction)
 from .cgroup import Cgroup
 from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, ExerciseReport,
                        InvalidReport, Job, LessonReport, sign_report)
@@ -94,8 +94,6 @@ MAX_RESTARTS = 3
 ERROR_TEXT = 300
 #: Seconds the worker keeps in hand so that it stops itself before the batch grader kills it.
 BUDGET_MARGIN = 3.0
-#: Most of one request's round-trip time that is subtracted from a timed call (see baseline).
-MAX_BASELINE = 0.010
 _SANDBOX = str(Path(__file__).with_name("sandbox.py"))
 
 
@@ -154,7 +152,6 @@ class Submission:
         self.calls = 0
         self.last_error = None
         self.harness_ready = False
-        self.baseline = 0.0  # seconds of one empty request to the kernel
         self.memory_death = False
         self.gave_up = False  # no kernel could be started any more
         self.out_of_time_reported = False
@@ -473,24 +470,7 @@ class Submission:
                 return False
         if not self.harness_ready:
             self.harness_ready = self._install_harness()
-            if self.harness_ready:
-                self.measure_baseline()
         return self.harness_ready
-
-    def measure_baseline(self):
-        """Time an empty request to the kernel (the least of seven), for timed calls.
-
-        A timed call is one request; its round trip through IPython (a few milliseconds) is
-        not the student's time, so it is subtracted. The subtraction is capped at MAX_BASELINE:
-        a notebook that slows every request down cannot buy itself more than that.
-        """
-        times = []
-        for _ in range(7):
-            started = time.perf_counter()
-            if self.run_code(f"{HARNESS_NAME}.idle()", PROBE_TIMEOUT) != "ok":
-                break
-            times.append(time.perf_counter() - started)
-        self.baseline = min(min(times, default=0.0), MAX_BASELINE)
 
     def _install_harness(self):
         # The work counter first: the harness's counted calls use it from its own namespace.
@@ -540,8 +520,6 @@ def _registry():
     """The exercise registry and grader (imported late: a broken registry is a grader bug)."""
     from ..check import grade_function
     from ..exercises import EXERCISES
-
-    install_clock()
     return EXERCISES, grade_function
 
 
