@@ -4,7 +4,7 @@ Why this module exists: students compare their own ``pairwise_sq_dists``, ``assi
 ``update_centers`` and ``kmeans`` with the reference in :mod:`kmeans_lessons.distances` and
 :mod:`kmeans_lessons.algorithm`, so those stay short and read like the lesson. Yet the same
 functions must also match scikit-learn's Lloyd iteration in speed on MNIST (60000 x 784,
-``benchmarks/bench_kmeans.py``), never allocate an (n, k, d) array, and keep exact ties exact.
+``benchmarks/bench_kmeans.py``), never allocate an (k, n, d) array, and keep exact ties exact.
 Everything that serves only those three goals lives here:
 
 - row chunks, so temporaries stay O(chunk * k) whatever n is;

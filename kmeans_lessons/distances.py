@@ -36,7 +36,7 @@ def pairwise_sq_dists(X, C):
     Notes
     -----
     The expansion ||x - c||^2 = ||x||^2 + ||c||^2 - 2 x.c turns the work into one matrix
-    product instead of an (n, k, d) array of differences. It subtracts large numbers from each
+    product instead of an (k, n, d) array of differences. It subtracts large numbers from each
     other when the data sit far from the origin, so X and C are first shifted by the mean of the
     centres (which leaves every distance unchanged; the shift is rounded to a power-of-two step
     so that subtracting it is exact for coarsely spaced data such as integers). Rows are

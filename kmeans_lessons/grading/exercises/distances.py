@@ -317,7 +317,7 @@ def _plain_weighted_sq_dists(X, C, w):
 
 
 def _weighted_memory_probe(seed):
-    """Fails a correct answer that held an (n, k, d)-sized array at some moment: the 3-D
+    """Fails a correct answer that held an (k, n, d)-sized array at some moment: the 3-D
     broadcast the exercise asks to avoid. tracemalloc sees NumPy's allocations, so the verdict
     is the same on every machine."""
     n, k, d = _WEIGHTED_PROBE_SHAPE
