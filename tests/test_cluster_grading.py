@@ -1,0 +1,82 @@
+"""Grading on a Dask cluster (``--scheduler``): the same grades.csv as on one machine.
+
+A two-worker LocalCluster grades a small class of lesson-02 submissions (right, wrong,
+crashing, empty) and the file must equal the one ``--jobs 2`` writes with the same key.
+"""
+
+import os
+import warnings
+
+import nbformat
+import pytest
+from test_autograde import (ASSIGN_AND_WEIGHTED, PAIRWISE, SANDBOXED, SETUP, SOLVED, WRONG_ASSIGN,
+                            WRONG_PAIRWISE, notebook)
+
+from kmeans_lessons.cli import main
+from kmeans_lessons.grading.autograde import grade
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # distributed's notes about ports and the dashboard
+        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0", memory_limit="2GB",
+                                         silence_logs=40)
+    yield local
+    local.close()
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    nbformat.write(notebook(*SOLVED), folder / "right.ipynb")
+    nbformat.write(notebook(SETUP, WRONG_PAIRWISE, WRONG_ASSIGN), folder / "wrong.ipynb")
+    nbformat.write(notebook(SETUP, PAIRWISE, "import os\nos._exit(3)", ASSIGN_AND_WEIGHTED),
+                   folder / "crashing.ipynb")
+    nbformat.write(notebook(), folder / "empty.ipynb")
+    return folder
+
+
+OPTIONS = dict(timeout=20, key=b"cluster key", progress=False, sandbox=SANDBOXED)
+
+
+def test_the_cluster_writes_the_same_grades_as_two_jobs(cluster, class_folder, tmp_path):
+    here = grade([class_folder], tmp_path / "jobs.csv", feedback=tmp_path / "jobs", jobs=2,
+                 **OPTIONS)
+    there = grade([class_folder], tmp_path / "dask.csv", feedback=tmp_path / "dask",
+                  scheduler=cluster.scheduler_address, **OPTIONS)
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "jobs.csv").read_bytes()
+    assert {g.submission: g.status for g in there} == {
+        "crashing": "crashed", "empty": "graded", "right": "graded", "wrong": "graded"}
+    assert [g.path for g in there] == [g.path for g in here]
+    for name in ("right", "wrong", "crashing", "empty"):
+        assert (tmp_path / "dask" / f"{name}.txt").read_text() == \
+            (tmp_path / "jobs" / f"{name}.txt").read_text()
+    right = next(g for g in there if g.submission == "right")
+    assert right.total == sum(e.max_points for e in right.exercises.values()) > 0
+
+
+def test_the_scheduler_comes_from_the_environment_variable(cluster, class_folder, tmp_path,
+                                                           monkeypatch, capsys):
+    monkeypatch.setenv("KMEANS_LESSONS_SCHEDULER", cluster.scheduler_address)
+    monkeypatch.setenv("KMEANS_LESSONS_GRADING_KEY", "cluster key")
+    args = ["grade", str(class_folder / "right.ipynb"), "--out", str(tmp_path / "g.csv"),
+            "--timeout", "20", "--no-progress"] + ([] if SANDBOXED else ["--no-sandbox"])
+    assert main(args) == 0
+    assert "graded 1 submission(s)" in capsys.readouterr().out
+    assert (tmp_path / "g.csv").read_text().splitlines()[1].startswith("right,")
+
+
+def test_a_bad_scheduler_address_is_a_clear_error(class_folder, tmp_path, capsys, monkeypatch):
+    from kmeans_lessons.grading.autograde import cluster as on_cluster
+
+    monkeypatch.setattr(on_cluster, "CONNECT_TIMEOUT", 2)
+    code = main(["grade", str(class_folder), "--out", str(tmp_path / "g.csv"), "--no-progress",
+                 "--scheduler", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no Dask scheduler answered at tcp://127.0.0.1:9 (from --scheduler) within 2 s" in err
+    assert "Traceback" not in err and not (tmp_path / "g.csv").exists()
