@@ -80,3 +80,61 @@ def test_a_bad_scheduler_address_is_a_clear_error(class_folder, tmp_path, capsys
     assert code == 2
     assert "no Dask scheduler answered at tcp://127.0.0.1:9 (from --scheduler) within 2 s" in err
     assert "Traceback" not in err and not (tmp_path / "g.csv").exists()
+
+
+@pytest.fixture
+def fragile_cluster():
+    """A cluster whose scheduler gives up on a task at its first lost worker (KilledWorker), so
+    that the grader's own second attempt is what is tested."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0", memory_limit="2GB",
+                                         silence_logs=50)
+    yield local
+    local.close()
+
+
+def lose_workers(address, count_file, losses):
+    """Make the first ``losses`` grading tasks on the cluster kill their own Dask worker
+    process (as a machine that goes down would), whichever worker, restarted or not, runs them.
+    """
+
+    class LoseWorkers(distributed.WorkerPlugin):
+        name = "lose-workers"
+
+        def setup(self, worker):
+            from kmeans_lessons.grading.autograde import cluster as on_cluster
+
+            real = on_cluster.grade_one
+
+            def grade_one(*args, **kwargs):
+                lost = int(open(count_file).read() or 0)
+                if lost < losses:
+                    open(count_file, "w").write(str(lost + 1))
+                    os._exit(1)
+                return real(*args, **kwargs)
+
+            on_cluster.grade_one = grade_one
+
+    open(count_file, "w").close()
+    with distributed.Client(address) as client:
+        client.register_plugin(LoseWorkers())
+
+
+@pytest.mark.parametrize("losses, status", [(1, "graded"), (2, "crashed")])
+def test_a_lost_worker_is_retried_once_then_the_row_is_crashed(fragile_cluster, class_folder,
+                                                               tmp_path, losses, status):
+    lose_workers(fragile_cluster.scheduler_address, str(tmp_path / "lost"), losses)
+    (row,) = grade([class_folder / "right.ipynb"], tmp_path / "g.csv",
+                   scheduler=fragile_cluster.scheduler_address, **OPTIONS)
+    assert (tmp_path / "lost").read_text() == str(losses)
+    assert row.status == status
+    if status == "graded":
+        assert row.total == sum(e.max_points for e in row.exercises.values()) > 0
+    else:
+        assert row.message.startswith("the Dask worker grading it was lost 2 times (KilledWorker")
+        assert row.message.endswith("grade this submission again") and row.total == 0
