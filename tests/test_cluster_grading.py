@@ -14,6 +14,8 @@ from test_autograde import (ASSIGN_AND_WEIGHTED, PAIRWISE, SANDBOXED, SETUP, SOL
 
 from kmeans_lessons.cli import main
 from kmeans_lessons.grading.autograde import grade
+from kmeans_lessons.grading.autograde.batch import submission_seeds
+from kmeans_lessons.grading.exercises import EXERCISES
 
 distributed = pytest.importorskip("distributed")
 
@@ -138,3 +140,25 @@ def test_a_lost_worker_is_retried_once_then_the_row_is_crashed(fragile_cluster, 
     else:
         assert row.message.startswith("the Dask worker grading it was lost 2 times (KilledWorker")
         assert row.message.endswith("grade this submission again") and row.total == 0
+
+
+def test_only_the_seeds_travel_never_the_key(cluster, class_folder, tmp_path, monkeypatch):
+    import pickle
+
+    sent = []
+    submit = distributed.Client.submit
+
+    def recording_submit(self, function, *args, **kwargs):
+        sent.append(pickle.dumps(args))
+        return submit(self, function, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "submit", recording_submit)
+    key = b"a key that must stay here"
+    grade([class_folder / "right.ipynb"], tmp_path / "g.csv", timeout=20, key=key,
+          progress=False, sandbox=SANDBOXED, scheduler=cluster.scheduler_address)
+    assert len(sent) == 1 and key not in sent[0] and key.hex().encode() not in sent[0]
+    path, seeds, settings = pickle.loads(sent[0])
+    assert path == str((class_folder / "right.ipynb").resolve())
+    assert seeds == submission_seeds(key, EXERCISES, path)
+    assert set(settings) == {"lesson", "sandbox", "cell_timeout", "max_time", "memory_mb",
+                             "file_mb", "font_caches"}

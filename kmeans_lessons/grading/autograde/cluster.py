@@ -14,7 +14,12 @@ process) and the grading settings. The report key is made on the Dask worker, pe
 as on one machine. The progress bar, the rows, ``grades.csv`` and the feedback are the batch's.
 
 A submission whose Dask worker is lost (its machine or process dies) is sent once more; lost
-twice, its row is *crashed* with a message saying to grade it again.
+twice, its row is *crashed* with a message saying to grade it again. (The scheduler first
+re-runs a task whose worker died by itself, up to its ``distributed.scheduler.allowed-failures``
+times, default 3, before it reports ``KilledWorker``: that report is what the grader counts.)
+The per-submission worker runs in a session of its own, as on one machine: when its Dask worker
+dies it runs on until its own time budget stops it (its kernel dies with it), and its private
+folder and emptied cgroup are left for the machine's temporary-file cleanup.
 """
 
 import os
