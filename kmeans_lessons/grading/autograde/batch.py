@@ -564,6 +564,13 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         raise ValueError(f"unknown lesson {lesson!r}; the lessons are: {known}.")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    cgroups = None
+    if sandbox and scheduler is None:  # on a cluster each worker's machine is checked there
+        check_sandbox()
+        cgroups, reason = open_cgroups()
+        if cgroups is None:
+            warnings.warn(_no_cgroup_message(reason), NoCgroupWarning, stacklevel=2)
     key = load_key() if key is None else key
     budget = float(max_time) if max_time is not None else max(60.0, 10.0 * float(timeout))
     settings = dict(
@@ -575,7 +582,6 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         file_mb=int(file_mb),
         font_caches=_font_caches(),
     )
-    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if scheduler is not None:
         # The sandbox, the cgroups, the font caches and the package belong to the machines of
         # the Dask workers: .cluster checks and finds them there.
@@ -585,12 +591,6 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         return _finish([r for r in results if r.message.endswith(PACKAGE_CHANGED_NOTE)],
                        results)
 
-    cgroups = None
-    if sandbox:
-        check_sandbox()
-        cgroups, reason = open_cgroups()
-        if cgroups is None:
-            warnings.warn(_no_cgroup_message(reason), NoCgroupWarning, stacklevel=2)
     _compile_package()
     fingerprint = package_fingerprint()
     changed = []
@@ -622,9 +622,10 @@ def _finish(changed, results):
     if changed:
         warnings.warn(
             f"the files of the kmeans_lessons package ({PACKAGE_DIR}) changed while "
-            f"{changed[0].submission} was graded; the submissions graded after it may have been compared "
-            f"with altered answers. Restore the files (git diff shows what changed) and grade "
-            f"again, in the sandbox (without --no-sandbox), where the package is read-only.",
+            f"{changed[0].submission} was graded; the submissions graded after it may have "
+            f"been compared with altered answers. Restore the files (git diff shows what "
+            f"changed) and grade again, in the sandbox (without --no-sandbox), where the package "
+            f"is read-only.",
             PackageChangedWarning,
             stacklevel=3)
     return sorted(results, key=lambda r: r.submission)
