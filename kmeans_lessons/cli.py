@@ -11,7 +11,9 @@ boundary and the meaning of each status). ``main`` returns the exit status: 0 on
 when grading finished but a submission changed the package's files (the grades after it are
 suspect; a warning says what to do), 2 for a usage error or bad input (the message says what to
 change), 3 when the sandbox that every submission's kernel runs in cannot be set up (the message
-says how to install bubblewrap; ``--no-sandbox`` grades without it, unsafely).
+says how to install bubblewrap; ``--no-sandbox`` grades without it, unsafely). With
+``--scheduler ADDRESS`` (or ``$KMEANS_LESSONS_SCHEDULER``) the submissions are graded on a Dask
+cluster (:mod:`kmeans_lessons.grading.autograde.cluster`); no scheduler there is a status 2.
 """
 
 import argparse
@@ -82,6 +84,10 @@ def build_parser():
                        help="secret key for the hidden cases (default: "
                             "$KMEANS_LESSONS_GRADING_KEY or ~/.config/kmeans-lessons/"
                             "grading.key, created on first use)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask cluster, one task per submission, e.g. "
+                            "tcp://10.0.0.5:8786 (default: $KMEANS_LESSONS_SCHEDULER if set; "
+                            "the submissions must be at the same path on the workers)")
     grade.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="UNSAFE: run the kernels without the bubblewrap sandbox, as the "
@@ -121,7 +127,7 @@ def _grade(args):
                 args.submissions, args.out, feedback=args.feedback, timeout=args.timeout,
                 max_time=args.max_time, memory_mb=args.memory, jobs=args.jobs,
                 lesson=args.lesson, key=key, progress=not args.no_progress,
-                sandbox=not args.no_sandbox,
+                sandbox=not args.no_sandbox, scheduler=args.scheduler,
             )
         except SandboxUnavailable as error:
             print(f"kmeans-lessons grade: error: {error}", file=sys.stderr)

@@ -10,8 +10,9 @@ submission: running its notebook, grading its exercises), :mod:`.calls` (calling
 in the kernel), :mod:`.processes` (its processes and their memory), :mod:`.kernel` (the code
 the worker runs inside the kernel, and the exchange format), :mod:`.sandbox` (the kernel's
 launcher: limits, cgroup), :mod:`.bwrap` (the namespace sandbox around the kernel),
-:mod:`.cgroup` (the submission's memory and process caps) and :mod:`.static` (reading a
-notebook's code without running it).
+:mod:`.cgroup` (the submission's memory and process caps), :mod:`.static` (reading a
+notebook's code without running it) and :mod:`.cluster` (the same, one Dask task per
+submission: ``--scheduler``).
 
 Trust boundary
 --------------

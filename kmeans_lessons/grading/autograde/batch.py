@@ -54,6 +54,8 @@ __all__ = [
 STATUSES = ("graded", "timeout", "crashed", "invalid")
 #: Environment variable holding the grading key (any text), read by :func:`load_key`.
 KEY_ENV = "KMEANS_LESSONS_GRADING_KEY"
+#: Environment variable with a Dask scheduler's address (the one ``scale.local_cluster`` reads).
+SCHEDULER_ENV = "KMEANS_LESSONS_SCHEDULER"
 #: Environment variable that marks every process started for one submission.
 RUN_ENV = "KMEANS_LESSONS_GRADING_RUN"
 #: Seconds the batch grader waits past a submission's budget before killing its worker.
@@ -328,6 +330,62 @@ def _run_worker(job, budget):
     return reports, killed, process.returncode, tail[0]
 
 
+def submission_seeds(key, registry, path):
+    """The seeds of one submission's hidden cases, salted with its name (see exercise_seed).
+    These, not the key, are what its worker receives."""
+    return {name: exercise_seed(key, name, Path(path).stem) for name in registry}
+
+
+def grade_one(path, seeds, settings, *, cgroups=None):
+    """Grade one submission: its cgroup, its private folder, its worker; its row.
+
+    The unit of the batch, run in a thread of this process or in a Dask task (:mod:`.cluster`).
+    ``seeds`` come from :func:`submission_seeds`; ``settings`` are the Job's other fields
+    (made by :func:`grade_submissions`); ``cgroups`` is the parent from ``open_cgroups()``, or
+    None for none. Never raises: a failure of the grader becomes a *crashed* row.
+    """
+    memory_mb, budget = settings["memory_mb"], settings["max_time"]
+    # The submission's cgroup and private folder are made here and removed here once its
+    # worker has exited, however it exited: nothing it started outlives its row.
+    group = folder = None
+    try:
+        group = cgroups.create(int(memory_mb) * 2**20) if cgroups is not None else None
+        folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-",
+                                  dir=_private_base(group is not None, memory_mb))
+        cgroup = dict(cgroup_version=group.version, cgroup_folders=list(group.folders)) \
+            if group is not None else {}
+        reports, killed, code, tail = _run_worker(
+            Job(notebook=str(Path(path).resolve()), seeds=seeds, folder=folder,
+                **cgroup, **settings), budget)
+        result = _summarise(path, reports, killed, code, tail, EXERCISES, budget)
+    except Exception as error:  # never let one submission stop the batch
+        result = SubmissionGrade(Path(path).stem, str(path), "crashed",
+                                 f"grader error: {type(error).__name__}: {error}")
+    finally:
+        if group is not None:
+            group.remove()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if not settings["sandbox"]:
+        result.message = "; ".join(filter(None, [NO_SANDBOX_NOTE, result.message]))
+    return result
+
+
+#: The end of the message of the row during whose grading the package's files changed.
+PACKAGE_CHANGED_NOTE = "the kmeans_lessons package files changed while this submission ran"
+
+
+def _note_package_changed(result):
+    note = PACKAGE_CHANGED_NOTE
+    result.message = f"{result.message}; {note}" if result.message else note
+
+
+def _no_cgroup_message(reason):
+    return (f"no cgroup can be made for the submissions ({reason}): each kernel's memory is "
+            f"capped per process only, so shared memory and the number of processes are not "
+            f"bounded.")
+
+
 # ------------------------------------------------------------------------------------------
 # Turning reports into a row
 
@@ -447,7 +505,8 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
 
 
 def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=4096, file_mb=1024,
-                      jobs=1, lesson=None, key=None, progress=True, sandbox=True):
+                      jobs=1, lesson=None, key=None, progress=True, sandbox=True,
+                      scheduler=None):
     """Run and grade every submission, each in its own worker and kernel.
 
     Parameters
@@ -477,6 +536,10 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         Run each kernel in the bubblewrap sandbox with a cgroup of its own (see
         :mod:`kmeans_lessons.grading.autograde`). ``False`` grades without it: every row's
         message then starts with :data:`NO_SANDBOX_NOTE`.
+    scheduler : str, optional
+        Address of a Dask scheduler (default ``$KMEANS_LESSONS_SCHEDULER``): one task per
+        submission runs :func:`grade_one` on a Dask worker, sandboxed there as here, and
+        ``jobs`` is ignored (the workers' threads set the pace). See :mod:`.cluster`.
 
     Returns
     -------
@@ -486,8 +549,10 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
     Raises
     ------
     SandboxUnavailable
-        If ``sandbox`` is true and the sandbox cannot be set up here; the message says how to
-        install bubblewrap. Nothing is graded.
+        If ``sandbox`` is true and the sandbox cannot be set up here (or on a Dask worker);
+        the message says how to install bubblewrap. Nothing is graded.
+    ConnectionError
+        If no Dask scheduler answers at ``scheduler``.
     NoCgroupWarning
         (a warning) If the sandbox works but no cgroup can be made: the batch runs with the
         per-process memory cap only.
@@ -499,15 +564,13 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         raise ValueError(f"unknown lesson {lesson!r}; the lessons are: {known}.")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     cgroups = None
-    if sandbox:
+    if sandbox and scheduler is None:  # on a cluster each worker's machine is checked there
         check_sandbox()
         cgroups, reason = open_cgroups()
         if cgroups is None:
-            warnings.warn(
-                f"no cgroup can be made for the submissions ({reason}): each kernel's memory "
-                f"is capped per process only, so shared memory and the number of processes "
-                f"are not bounded.", NoCgroupWarning, stacklevel=2)
+            warnings.warn(_no_cgroup_message(reason), NoCgroupWarning, stacklevel=2)
     key = load_key() if key is None else key
     budget = float(max_time) if max_time is not None else max(60.0, 10.0 * float(timeout))
     settings = dict(
@@ -519,39 +582,25 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         file_mb=int(file_mb),
         font_caches=_font_caches(),
     )
+    if scheduler is not None:
+        # The sandbox, the cgroups, the font caches and the package belong to the machines of
+        # the Dask workers: .cluster checks and finds them there.
+        from .cluster import grade_on_cluster
+
+        results = grade_on_cluster(paths, scheduler, key, registry, settings, progress)
+        return _finish([r for r in results if r.message.endswith(PACKAGE_CHANGED_NOTE)],
+                       results)
 
     _compile_package()
     fingerprint = package_fingerprint()
     changed = []
 
     def one(path):
-        # The submission's cgroup and private folder are made here and removed here once its
-        # worker has exited, however it exited: nothing it started outlives its row.
-        group = cgroups.create(int(memory_mb) * 2**20) if cgroups is not None else None
-        folder = tempfile.mkdtemp(prefix="kmeans-lessons-grade-",
-                                  dir=_private_base(group is not None, memory_mb))
-        try:
-            # Seeds of this submission only, salted with its name (see exercise_seed).
-            seeds = {name: exercise_seed(key, name, Path(path).stem) for name in registry}
-            cgroup = dict(cgroup_version=group.version, cgroup_folders=list(group.folders)) \
-                if group is not None else {}
-            reports, killed, code, tail = _run_worker(
-                Job(notebook=str(Path(path).resolve()), seeds=seeds, folder=folder,
-                    **cgroup, **settings), budget)
-            result = _summarise(path, reports, killed, code, tail, registry, budget)
-        except Exception as error:  # never let one submission stop the batch
-            result = SubmissionGrade(Path(path).stem, str(path), "crashed",
-                                     f"grader error: {type(error).__name__}: {error}")
-        finally:
-            if group is not None:
-                group.remove()
-            shutil.rmtree(folder, ignore_errors=True)
-        if not sandbox:
-            result.message = "; ".join(filter(None, [NO_SANDBOX_NOTE, result.message]))
+        result = grade_one(path, submission_seeds(key, registry, path), settings,
+                           cgroups=cgroups)
         if not changed and package_fingerprint() != fingerprint:
-            changed.append(result.submission)
-            note = "the kmeans_lessons package files changed while this submission ran"
-            result.message = f"{result.message}; {note}" if result.message else note
+            changed.append(result)
+            _note_package_changed(result)
         return result
 
     results = []
@@ -564,14 +613,21 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
             bar.set_postfix_str(f"{result.submission}: {result.status}", refresh=False)
             bar.update()
     bar.close()
+    return _finish(changed, results)
+
+
+def _finish(changed, results):
+    """The rows sorted by submission, after warning if the package changed while one of the
+    ``changed`` rows was graded."""
     if changed:
         warnings.warn(
             f"the files of the kmeans_lessons package ({PACKAGE_DIR}) changed while "
-            f"{changed[0]} was graded; the submissions graded after it may have been compared "
-            f"with altered answers. Restore the files (git diff shows what changed) and grade "
-            f"again, in the sandbox (without --no-sandbox), where the package is read-only.",
+            f"{changed[0].submission} was graded; the submissions graded after it may have "
+            f"been compared with altered answers. Restore the files (git diff shows what "
+            f"changed) and grade again, in the sandbox (without --no-sandbox), where the package "
+            f"is read-only.",
             PackageChangedWarning,
-            stacklevel=2)
+            stacklevel=3)
     return sorted(results, key=lambda r: r.submission)
 
 
