@@ -221,7 +221,7 @@ def redteam(tmp_path_factory):
     grades = grade([root / "submissions"], out, feedback=feedback, timeout=8, jobs=2,
                    memory_mb=1536, key=b"test key", progress=False, sandbox=SANDBOXED)
     with open(out, newline="", encoding="utf-8") as handle:
-        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
     full = sum(e.points for e in EXERCISES.values() if e.notebook == "02_distances")
     return types.SimpleNamespace(rows=rows, names=names, grades=grades, out=out,
                                  feedback=feedback, full=full, exercises=EXERCISES)
@@ -239,7 +239,7 @@ def test_batch_completes_with_one_row_per_submission(redteam):
     assert sorted(redteam.rows) == redteam.names
     header = next(csv.reader(io.StringIO(redteam.out.read_text())))
     lesson = [n for n, e in redteam.exercises.items() if e.notebook == "02_distances"]
-    assert header == ["submission", *lesson, "total", "status", "message"]
+    assert header == ["student", "lesson", *lesson, "total", "max_total", "status", "message"]
 
 
 def test_correct_submission_gets_full_marks(redteam):
@@ -382,7 +382,7 @@ def test_regrading_gives_the_same_file(tmp_path):
     first = (tmp_path / "first.csv").read_bytes()
     assert first == (tmp_path / "second.csv").read_bytes()
     rows = list(csv.DictReader(io.StringIO(first.decode())))
-    assert [r["submission"] for r in rows] == ["alice", "bob", "carol"]
+    assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
     assert float(rows[0]["total"]) > float(rows[1]["total"]) > 0
 
 
@@ -463,23 +463,6 @@ def test_key_is_created_once_and_private(tmp_path, monkeypatch):
     assert load_key() == b"from the environment"
 
 
-def test_collect_submissions(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "x.ipynb").write_text("{}")
-    (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
-    (tmp_path / "a" / ".ipynb_checkpoints" / "x-checkpoint.ipynb").write_text("{}")
-    (tmp_path / "a" / "notes.txt").write_text("")
-    (tmp_path / "w.txt").write_text("")
-    assert collect_submissions([tmp_path / "a", tmp_path / "w.txt"]) == [
-        tmp_path / "w.txt", tmp_path / "a" / "x.ipynb"]
-    (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "x.ipynb").write_text("{}")
-    with pytest.raises(ValueError, match="both be the row 'x'"):
-        collect_submissions([tmp_path / "a", tmp_path / "b"])
-    with pytest.raises(FileNotFoundError):
-        collect_submissions([tmp_path / "missing"])
-
-
 REGISTRY = {
     "pairwise_sq_dists": types.SimpleNamespace(name="pairwise_sq_dists", notebook="02", points=2),
     "assign": types.SimpleNamespace(name="assign", notebook="02", points=1),
@@ -533,19 +516,19 @@ def test_exercises_not_reached_score_zero_with_a_reason():
 def test_grades_csv_is_sorted_and_plain():
     rows = [
         SubmissionGrade("bob", "b", "invalid", "the file is not a notebook"),
-        SubmissionGrade("alice", "a", "graded", "", "02", {
+        SubmissionGrade("alice", "a", "graded", "", "02_distances", {
             "pairwise_sq_dists": ExerciseGrade("pairwise_sq_dists", 1.5, 2),
             "assign": ExerciseGrade("assign", 1.0, 1)}),
     ]
     assert grades_csv(rows, ["pairwise_sq_dists", "assign"]) == (
-        "submission,pairwise_sq_dists,assign,total,status,message\n"
-        "alice,1.5,1,2.5,graded,\n"
-        "bob,0,0,0,invalid,the file is not a notebook\n")
+        "student,lesson,pairwise_sq_dists,assign,total,max_total,status,message\n"
+        "alice,02_distances,1.5,1,2.5,15,graded,\n"
+        "bob,02_distances,0,0,0,15,invalid,the file is not a notebook\n")
 
 
 def test_grades_csv_cannot_smuggle_a_spreadsheet_formula():
     text = grades_csv([SubmissionGrade("=HYPERLINK(1)", "x", "invalid", "-x")], [])
-    assert text.splitlines()[1] == "'=HYPERLINK(1),0,invalid,'-x"
+    assert text.splitlines()[1] == "'=HYPERLINK(1),,0,,invalid,'-x"
 
 
 def test_feedback_lists_points_hints_and_notes():
@@ -755,11 +738,12 @@ def test_every_report_survives_the_trip_through_json():
 
     reports = [
         protocol.InvalidReport("the file is not a notebook (not valid JSON)"),
-        protocol.LessonReport("02_distances", ["pairwise_sq_dists", "assign"]),
+        protocol.LessonReport("02_distances", ["pairwise_sq_dists", "assign"], "03_old_faithful",
+                              ["inertia"]),
         protocol.CellReport(cell=3, outcome="error", detail="NameError: x", ename="NameError"),
         protocol.CellReport(cell=None, outcome="died", detail="the kernel died", memory=True),
         protocol.ExerciseReport(name="assign", score=2.5, max_score=5.0, feedback=["✗ ties"],
-                                note="", timed_out=True, calls=7),
+                                note="", timed_out=True, calls=7, mistakes=["ties"]),
         protocol.BudgetReport(),
         protocol.ErrorReport("KeyError: 'x'"),
         protocol.DoneReport(),

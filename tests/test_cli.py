@@ -73,8 +73,8 @@ def test_grade_writes_grades_and_feedback_with_a_progress_bar(tmp_path, capsys):
     assert code == 0
     with open(tmp_path / "grades.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert [(r["submission"], r["status"]) for r in rows] == [("alice", "graded"),
-                                                               ("bob", "invalid")]
+    assert [(r["student"], r["status"]) for r in rows] == [("alice", "graded"),
+                                                            ("bob", "invalid")]
     assert float(rows[0]["total"]) > 0 and rows[1]["total"] == "0"
     assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["alice.txt", "bob.txt"]
     captured = capsys.readouterr()

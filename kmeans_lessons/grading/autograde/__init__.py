@@ -88,14 +88,16 @@ Status of a submission
 """
 
 from .batch import (NO_SANDBOX_NOTE, STATUSES, NoCgroupWarning, PackageChangedWarning,
-                    SandboxUnavailable, collect_submissions, exercise_seed, grade,
-                    grade_submissions, load_key, package_fingerprint)
+                    SandboxUnavailable, exercise_seed, grade, grade_submissions, load_key,
+                    package_fingerprint)
+from .submissions import Submission, collect_submissions
 from .results import (ExerciseGrade, SubmissionGrade, feedback_text, grades_csv, write_feedback,
                       write_grades)
 
 __all__ = [
     "ExerciseGrade",
     "SubmissionGrade",
+    "Submission",
     "collect_submissions",
     "load_key",
     "exercise_seed",

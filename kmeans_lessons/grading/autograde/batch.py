@@ -35,6 +35,7 @@ from .protocol import (BudgetReport, CellReport, DoneReport, ErrorReport, Exerci
                        InvalidReport, Job, LessonReport, report_from_json, verify_report)
 from .results import (ExerciseGrade, SubmissionGrade, exercise_columns, write_feedback,
                       write_grades)
+from .submissions import collect_submissions
 
 __all__ = [
     "collect_submissions",
@@ -74,45 +75,6 @@ WORKER_COMMAND = (
 
 # ------------------------------------------------------------------------------------------
 # Inputs
-
-
-def collect_submissions(paths):
-    """The notebooks to grade, sorted by file stem.
-
-    Parameters
-    ----------
-    paths : iterable of path-like
-        Files (graded whatever their extension: a file that is not a notebook is reported as
-        invalid) and folders (every ``*.ipynb`` inside, recursively, checkpoints skipped).
-
-    Returns
-    -------
-    submissions : list of pathlib.Path
-
-    Raises
-    ------
-    FileNotFoundError
-        For a path that does not exist.
-    ValueError
-        If two submissions share a file stem (the stem names the row in ``grades.csv``).
-    """
-    found = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found += [p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
-        elif path.exists():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"{path} does not exist; pass notebooks or folders of them.")
-    by_stem = {}
-    for path in found:
-        other = by_stem.setdefault(path.stem, path)
-        if other.resolve() != path.resolve():
-            raise ValueError(
-                f"{other} and {path} would both be the row {path.stem!r} of grades.csv; rename "
-                f"one (each row is named by its file's stem)."
-            )
-    return [by_stem[stem] for stem in sorted(by_stem)]
 
 
 def _default_key_file():
@@ -330,10 +292,11 @@ def _run_worker(job, budget):
     return reports, killed, process.returncode, tail[0]
 
 
-def submission_seeds(key, registry, path):
-    """The seeds of one submission's hidden cases, salted with its name (see exercise_seed).
-    These, not the key, are what its worker receives."""
-    return {name: exercise_seed(key, name, Path(path).stem) for name in registry}
+def submission_seeds(key, registry, student):
+    """The seeds of one submission's hidden cases, salted with its student, the name of its row
+    (see exercise_seed and :mod:`.submissions`). These, not the key, are what its worker
+    receives."""
+    return {name: exercise_seed(key, name, student) for name in registry}
 
 
 def grade_one(path, seeds, settings, *, cgroups=None):
@@ -441,6 +404,7 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
             pending=report.pending,
             feedback=report.feedback[:50],
             note=report.note,
+            mistakes=report.mistakes,
         )
     out_of_time = killed or BudgetReport in by_kind
     for name in names:
@@ -491,8 +455,23 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
         parts.append(f"{len(skipped)} cell(s) not run")
     if lesson is None:
         parts.append("defines none of the exercise functions")
+    wrong_lesson = lesson_report.detected not in (None, lesson)
+    if wrong_lesson:
+        # Told to grade it as another lesson: say so, instead of reporting the other lesson's
+        # functions as missing or (when the notebook imports them) as copied.
+        mine = [n for n in lesson_report.defines
+                if n in registry and registry[n].notebook == lesson_report.detected]
+        parts.insert(0, (
+            f"this notebook is lesson {lesson_report.detected} (it defines "
+            f"{', '.join(mine[:4])}), not {lesson}: grade it with --lesson "
+            f"{lesson_report.detected}, or without --lesson"))
+        for name in names:
+            if name not in lesson_report.defines:
+                grades[name].note = f"not part of this notebook (it is {lesson_report.detected})"
     for name in names:
         grade = grades[name]
+        if wrong_lesson and name not in lesson_report.defines:
+            continue  # said once above
         if grade.note:
             parts.append(grade.note if grade.note.startswith(name) else f"{name}: {grade.note}")
         elif grade.pending:
@@ -512,7 +491,8 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
     Parameters
     ----------
     submissions : iterable of path-like
-        Notebooks and folders of notebooks (see :func:`collect_submissions`).
+        Notebooks and folders of notebooks, or of students' folders (see
+        :func:`.submissions.collect_submissions`).
     timeout : float
         Seconds one cell, or one call of a student's function during grading, may run before it
         is interrupted (and the run goes on).
@@ -587,7 +567,10 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
         # the Dask workers: .cluster checks and finds them there.
         from .cluster import grade_on_cluster
 
-        results = grade_on_cluster(paths, scheduler, key, registry, settings, progress)
+        results = grade_on_cluster([s for s in paths if not s.problem], scheduler, key,
+                                   registry, settings, progress)
+        results += [SubmissionGrade(s.student, str(s.path), "invalid", s.problem, lesson)
+                    for s in paths if s.problem]
         return _finish([r for r in results if r.message.endswith(PACKAGE_CHANGED_NOTE)],
                        results)
 
@@ -595,9 +578,13 @@ def grade_submissions(submissions, *, timeout=60.0, max_time=None, memory_mb=409
     fingerprint = package_fingerprint()
     changed = []
 
-    def one(path):
-        result = grade_one(path, submission_seeds(key, registry, path), settings,
-                           cgroups=cgroups)
+    def one(submission):
+        if submission.problem:  # a student folder without a notebook
+            return SubmissionGrade(submission.student, str(submission.path), "invalid",
+                                   submission.problem, lesson)
+        result = grade_one(submission.path, submission_seeds(key, registry, submission.student),
+                           settings, cgroups=cgroups)
+        result.submission = submission.student  # the row is named by the student
         if not changed and package_fingerprint() != fingerprint:
             changed.append(result)
             _note_package_changed(result)

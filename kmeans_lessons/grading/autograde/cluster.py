@@ -145,7 +145,8 @@ def _lost_row(path, error):
 
 
 def grade_on_cluster(paths, scheduler, key, registry, settings, progress):
-    """The rows of ``paths``, each graded by one task on the Dask cluster at ``scheduler``.
+    """The rows of ``paths`` (:class:`.submissions.Submission`), each graded by one task on the
+    Dask cluster at ``scheduler`` and named by its student.
 
     Called by :func:`.batch.grade_submissions` with its checked inputs; returns the rows in
     the order they finished (rows whose message ends with ``PACKAGE_CHANGED_NOTE`` saw the
@@ -158,11 +159,15 @@ def grade_on_cluster(paths, scheduler, key, registry, settings, progress):
         _check_workers(client, settings["sandbox"])
         attempts, path_of = {}, {}  # submission path -> tasks sent; task key -> path
 
+        student_of = {submission.path: submission.student for submission in paths}
+        paths = list(student_of)
+
         def send(path):
             attempts[path] = attempts.get(path, 0) + 1
             # Only the path, the seeds (never the key) and the settings travel.
             future = client.submit(_grade_task, str(Path(path).resolve()),
-                                   submission_seeds(key, registry, path), settings, pure=False)
+                                   submission_seeds(key, registry, student_of[path]), settings,
+                                   pure=False)
             path_of[future.key] = path
             return future
 
@@ -181,6 +186,7 @@ def grade_on_cluster(paths, scheduler, key, registry, settings, progress):
             finally:
                 future.release()
             result.path = str(path)  # as given, as on one machine
+            result.submission = student_of[path]  # the row is named by the student
             results.append(result)
             bar.set_postfix_str(f"{result.submission}: {result.status}", refresh=False)
             bar.update()

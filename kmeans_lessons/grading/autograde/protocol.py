@@ -132,11 +132,18 @@ class InvalidReport(_Report):
 
 @dataclass
 class LessonReport(_Report):
-    """The lesson the notebook is graded as, and that lesson's exercises (None: no lesson)."""
+    """The lesson the notebook is graded as, and that lesson's exercises (None: no lesson).
+
+    detected : the lesson whose exercises the notebook defines most of (differs from
+    ``lesson`` when the grader was told another one); defines : the exercise functions the
+    notebook defines with ``def`` or by assignment.
+    """
 
     event: ClassVar[str] = "lesson"
     lesson: Optional[str] = None
     exercises: list = field(default_factory=list)
+    detected: Optional[str] = None
+    defines: list = field(default_factory=list)
 
 
 @dataclass
@@ -164,7 +171,8 @@ class ExerciseReport(_Report):
     batch grader rescales them to the registry's points); passed, pending : as in CheckResult;
     feedback : the feedback lines of the hidden cases; note : why it could not earn points;
     timed_out, kernel_died : a call of the function ran past the limit / killed the kernel;
-    calls : calls of the student's function made in the kernel.
+    calls : calls of the student's function made in the kernel; mistakes : keys of the named
+    mistakes recognised in the failed cases (CheckResult.hints), for the class report.
     """
 
     event: ClassVar[str] = "exercise"
@@ -178,9 +186,11 @@ class ExerciseReport(_Report):
     timed_out: bool = False
     kernel_died: bool = False
     calls: int = 0
+    mistakes: list = field(default_factory=list)
 
     def __post_init__(self):
         self.feedback = [str(line) for line in self.feedback]
+        self.mistakes = [str(key) for key in self.mistakes]
 
 
 @dataclass
@@ -211,6 +221,8 @@ _TYPES = {
     ("InvalidReport", "message"): str,
     ("LessonReport", "lesson"): "optional str",
     ("LessonReport", "exercises"): list,
+    ("LessonReport", "detected"): "optional str",
+    ("LessonReport", "defines"): list,
     ("CellReport", "cell"): "optional int",
     ("CellReport", "outcome"): str,
     ("CellReport", "detail"): str,
@@ -226,6 +238,7 @@ _TYPES = {
     ("ExerciseReport", "timed_out"): bool,
     ("ExerciseReport", "kernel_died"): bool,
     ("ExerciseReport", "calls"): int,
+    ("ExerciseReport", "mistakes"): list,
     ("ErrorReport", "message"): str,
 }
 

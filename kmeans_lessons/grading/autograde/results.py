@@ -25,7 +25,9 @@ class ExerciseGrade:
 
     ``points`` are out of ``max_points`` (the exercise's points in the registry); ``feedback``
     holds the hints of ``check`` for the hidden cases; ``note`` says why the exercise could not
-    earn points (not defined, calls the reference, timed out...), empty otherwise.
+    earn points (not defined, calls the reference, timed out...), empty otherwise;
+    ``mistakes`` the keys of the named mistakes recognised (``Exercise.mistakes``), for the
+    class report.
     """
 
     name: str
@@ -35,13 +37,17 @@ class ExerciseGrade:
     pending: bool = False
     feedback: list = field(default_factory=list)
     note: str = ""
+    mistakes: list = field(default_factory=list)
 
 
 @dataclass
 class SubmissionGrade:
     """One row of ``grades.csv`` with the details behind it (for the feedback file).
 
-    cells : the worker's CellReports (JSON objects of that report are read into them).
+    submission : the student the row is named by (their folder's name, or the file's stem; see
+    :mod:`.submissions`); path : the notebook graded; lesson : the lesson it was graded as
+    (None: not known, e.g. an invalid file); cells : the worker's CellReports (JSON objects of
+    that report are read into them).
     """
 
     submission: str
@@ -62,6 +68,13 @@ class SubmissionGrade:
         return round(sum(grade.points for grade in self.exercises.values()), 2)
 
 
+def lesson_points(lesson):
+    """The points a full pass of every exercise of ``lesson`` is worth (None: no lesson)."""
+    if lesson is None:
+        return None
+    return float(sum(e.points for e in EXERCISES.values() if e.notebook == lesson))
+
+
 def exercise_columns(grades, lesson=None):
     """The exercise columns of ``grades.csv``: every exercise of ``lesson`` (default: of the
     lessons the submissions were graded as), in curriculum order."""
@@ -79,15 +92,41 @@ def _text_cell(text):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _row_lesson(grade, batch_lessons):
+    """The lesson of a row: its own, or the batch's only lesson for a row without one (a file
+    that is not a notebook, a folder without a notebook), so that it counts 0 of that lesson."""
+    if grade.lesson:
+        return grade.lesson
+    return next(iter(batch_lessons)) if len(batch_lessons) == 1 else None
+
+
 def grades_csv(grades, exercises):
-    """The text of ``grades.csv`` for these grades and exercise columns."""
+    """The text of ``grades.csv`` for these grades and exercise columns.
+
+    One row per student: ``student``, ``lesson``, the points of each exercise column,
+    ``total``, ``max_total`` (what the lesson is worth), ``status``, ``message``. A column that
+    is not an exercise of the row's lesson is left blank, never 0, so a batch that mixes lessons
+    can be imported into a gradebook as it is; a row whose lesson is not known has blank
+    exercise columns and ``max_total``, and its message says why.
+    """
+    lessons = {EXERCISES[name].notebook for name in exercises if name in EXERCISES}
+    lessons |= {g.lesson for g in grades if g.lesson}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *exercises, "total", "status", "message"])
+    writer.writerow(["student", "lesson", *exercises, "total", "max_total", "status", "message"])
     for grade in sorted(grades, key=lambda g: g.submission):
-        points = [_number(grade.exercises[name].points) if name in grade.exercises else "0"
-                  for name in exercises]
-        writer.writerow([_text_cell(grade.submission), *points, _number(grade.total),
+        lesson = _row_lesson(grade, lessons)
+        points = []
+        for name in exercises:
+            if name in grade.exercises:
+                points.append(_number(grade.exercises[name].points))
+            elif lesson is not None and EXERCISES[name].notebook == lesson:
+                points.append("0")  # an exercise of this row's lesson that earned nothing
+            else:
+                points.append("")
+        possible = lesson_points(lesson)
+        writer.writerow([_text_cell(grade.submission), lesson or "", *points,
+                         _number(grade.total), "" if possible is None else _number(possible),
                          grade.status, _text_cell(grade.message)])
     return buffer.getvalue()
 
@@ -95,9 +134,8 @@ def grades_csv(grades, exercises):
 def write_grades(grades, path, exercises=None):
     """Write ``grades.csv`` atomically (a temporary file renamed over ``path``).
 
-    Columns: ``submission`` (file stem), one per exercise (points), ``total``, ``status``,
-    ``message``; one row per submission, sorted. No timestamps, so equal grades give an equal
-    file.
+    Columns: see :func:`grades_csv`; one row per student, sorted. No timestamps, so equal
+    grades give an equal file.
     """
     exercises = exercise_columns(grades) if exercises is None else list(exercises)
     write_text_atomically(path, grades_csv(grades, exercises))

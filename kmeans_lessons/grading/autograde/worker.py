@@ -603,9 +603,11 @@ def run_job(job, folder, report):
     exercises, grade_function = _registry()
     references = {name: _reference_names(exercise) for name, exercise in exercises.items()}
     defined, delegates = analyse(nb, exercises, references)
-    lesson = job.lesson or detect_lesson(defined, exercises)
+    detected = detect_lesson(defined, exercises)
+    lesson = job.lesson or detected
     names = [name for name, exercise in exercises.items() if exercise.notebook == lesson]
-    report(LessonReport(lesson=lesson, exercises=names))
+    report(LessonReport(lesson=lesson, exercises=names, detected=detected,
+                        defines=sorted(n for n, how in defined.items() if how == "def")))
     # Nothing the kernel runs is needed from the file's stored outputs; drop them so a fake
     # "all checks passed" output cannot end up anywhere.
     for cell in nb.cells:
@@ -646,12 +648,13 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
     name = exercise.name
 
     def report(score=0.0, max_score=1.0, passed=False, pending=False, feedback=(), note="",
-               failure=None, calls=0):
+               failure=None, calls=0, mistakes=()):
         submission.report(ExerciseReport(
             name=name, score=float(score), max_score=float(max_score), passed=bool(passed),
             pending=bool(pending), feedback=list(feedback), note=note,
             timed_out=isinstance(failure, CallTimeoutError),
-            kernel_died=isinstance(failure, KernelDiedError), calls=calls))
+            kernel_died=isinstance(failure, KernelDiedError), calls=calls,
+            mistakes=list(mistakes)))
 
     if delegates:
         return report(max_score=exercise.points, note=delegation_message(name))
@@ -688,7 +691,7 @@ def grade_one(submission, exercise, grade_function, seed, defined, delegates):
     score = case_points(result.max_score, result.cases,
                         wrong_algorithm=wrong_algorithm_keys(exercise), rounded=False)
     return report(score, result.max_score, result.passed, result.pending, result.feedback, note,
-                  failure, function.calls)
+                  failure, function.calls, result.hints)
 
 
 def main():
