@@ -21,6 +21,7 @@ import sys
 import time
 import warnings
 from collections import Counter
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
@@ -88,6 +89,10 @@ def build_parser():
                        help="grade on a Dask cluster, one task per submission, e.g. "
                             "tcp://10.0.0.5:8786 (default: $KMEANS_LESSONS_SCHEDULER if set; "
                             "the submissions must be at the same path on the workers)")
+    grade.add_argument("--report", metavar="FILE",
+                       help="also write the class report (points per exercise, share who "
+                            "passed, mistakes by how many students made them): report.md or "
+                            "report.html")
     grade.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="UNSAFE: run the kernels without the bubblewrap sandbox, as the "
@@ -113,6 +118,11 @@ def _grade(args):
                                     grade, load_key)
 
     key = load_key(args.key_file) if args.key_file else None
+    if args.report:
+        from .grading.autograde.report import REPORT_FORMATS
+
+        if Path(args.report).suffix.lower() not in REPORT_FORMATS:  # before minutes of grading
+            raise ValueError(f"--report {args.report}: name the file .md or .html.")
     start = time.perf_counter()
     if args.no_sandbox:
         print("kmeans-lessons grade: WARNING: --no-sandbox: the kernels run as your own user "
@@ -136,11 +146,16 @@ def _grade(args):
         if issubclass(notice.category, NoCgroupWarning):
             print(f"kmeans-lessons grade: WARNING: {notice.message}", file=sys.stderr)
     elapsed = time.perf_counter() - start
+    if args.report:
+        from .grading.autograde.report import write_report
+
+        write_report(grades, args.report)
     counts = Counter(g.status for g in grades)
     summary = ", ".join(f"{counts[s]} {s}" for s in ("graded", "timeout", "crashed", "invalid")
                         if counts[s])
     print(f"graded {len(grades)} submission(s) in {elapsed:.1f} s ({summary or 'none'}); "
-          f"wrote {args.out}" + (f" and feedback in {args.feedback}" if args.feedback else ""))
+          f"wrote {args.out}" + (f" and feedback in {args.feedback}" if args.feedback else "")
+          + (f"; class report in {args.report}" if args.report else ""))
     problems = [w for w in caught if issubclass(w.category, PackageChangedWarning)]
     for problem in problems:
         print(f"kmeans-lessons grade: WARNING: {problem.message}", file=sys.stderr)

@@ -181,7 +181,8 @@ def test_student_folders_name_the_rows_of_a_real_batch(tmp_path):
     nbformat.write(nb, downloads / "alice" / "02_distances.ipynb")
     touch(downloads / "bob" / "02_distances.py", "print('oops')")
     assert main(["grade", str(downloads), "--out", str(tmp_path / "grades.csv"),
-                 "--key-file", str(tmp_path / "k"), "--timeout", "20", "--no-progress"]) == 0
+                 "--key-file", str(tmp_path / "k"), "--timeout", "20", "--no-progress",
+                 "--report", str(tmp_path / "report.md")]) == 0
     with open(tmp_path / "grades.csv", newline="") as handle:
         alice, bob = csv.DictReader(handle)
     assert (alice["student"], alice["lesson"], alice["status"]) == ("alice", "02_distances",
@@ -191,3 +192,7 @@ def test_student_folders_name_the_rows_of_a_real_batch(tmp_path):
     assert (bob["student"], bob["status"], bob["lesson"]) == ("bob", "invalid", "02_distances")
     assert (bob["pairwise_sq_dists"], bob["assign"], bob["total"]) == ("0", "0", "0")
     assert "holds no notebook" in bob["message"] and "02_distances.py" in bob["message"]
+    # the worker's reports carry the mistake keys all the way to the class report
+    report = (tmp_path / "report.md").read_text()
+    assert "| `argmax` | 1 |" in report
+    assert "1 students graded; 1 passed every hidden case (100%)" in report
