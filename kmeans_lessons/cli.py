@@ -58,6 +58,20 @@ def build_parser():
     release.add_argument("source", help="a solution notebook, or a folder of them")
     release.add_argument("--out", required=True, help="output folder (or .ipynb file)")
 
+    nbgrader = commands.add_parser(
+        "nbgrader", help="give solution notebooks nbgrader's cell metadata and graded cells",
+        description="In place and idempotently: mark every cell with a solution region as an "
+                    "nbgrader solution cell, and add after each exercise's check cell a locked "
+                    "nbgrader grade cell worth the exercise's points, whose hidden part gives "
+                    "the points of `kmeans-lessons grade` (hidden cases, same scoring rule).",
+    )
+    nbgrader.add_argument("notebooks", nargs="+", metavar="NOTEBOOK",
+                          help="solution notebooks, or folders of them (changed in place)")
+    nbgrader.add_argument("--key-file", metavar="PATH",
+                          help="write this key's hidden-case seeds into the grade cells "
+                               "(default: the cells read the grading key when nbgrader "
+                               "autogrades)")
+
     grade = commands.add_parser(
         "grade", help="grade submitted notebooks into grades.csv",
         description="Run each submission in its own fresh kernel and grade each exercise "
@@ -110,6 +124,17 @@ def _release(args):
     print(f"released {len(written)} notebook(s) with {stubs} exercise stub(s) into {args.out}")
     for path in written:
         print(f"  {path}")
+    return 0
+
+
+def _nbgrader(args):
+    from .grading.autograde import load_key
+    from .grading.nbgrader import nbgrader_notebook_files
+
+    key = load_key(args.key_file) if args.key_file else None
+    for path, names in nbgrader_notebook_files(args.notebooks, key):
+        print(f"{path}: {len(names)} grade cell(s) ({', '.join(names) or 'no exercise'})"
+              + ("; seeds written from the key" if key is not None else ""))
     return 0
 
 
@@ -166,7 +191,7 @@ def main(argv=None):
     """Entry point of the ``kmeans-lessons`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"release": _release, "grade": _grade}[args.command]
+    handler = {"release": _release, "grade": _grade, "nbgrader": _nbgrader}[args.command]
     try:
         return handler(args)
     except (ValueError, FileNotFoundError, OSError) as error:

@@ -1,0 +1,307 @@
+"""nbgrader compatibility: the solution notebooks' cell metadata, and the points of its test cells.
+
+nbgrader (https://nbgrader.readthedocs.io) needs two things the lessons do not carry by
+themselves: metadata on every cell that holds a solution region, and locked *grade cells* with
+points, whose output it reads as the score. :func:`add_nbgrader_cells` (the command
+``kmeans-lessons nbgrader NOTEBOOK...``) gives a solution notebook both, in place and
+idempotently:
+
+* every cell with a ``### BEGIN SOLUTION`` region becomes a solution cell
+  (``{"solution": true, "grade": false, "locked": false, "grade_id": "solution_<exercise>"}``);
+* after the cell that runs ``check(<exercise>)`` comes a locked grade cell
+  (``grade_id`` ``points_<exercise>``, the exercise's points from the registry) whose code,
+  inside ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` (nbgrader removes it from the
+  student version and puts it back when it autogrades), is one call of :func:`hidden_points`.
+
+:func:`hidden_points` grades the student's function on the hidden cases with the one scoring
+rule of ``kmeans-lessons grade`` -- the exercise's points times the share of *hidden* cases
+passed (:func:`.autograde.worker.hidden_score`, :func:`.scoring.points`) -- and shows it as the
+cell's result, a number between 0 and the cell's points, which nbgrader takes as partial credit.
+With the same seeds, a submission therefore gets the same points from ``nbgrader autograde`` as
+from ``kmeans-lessons grade``. The reference-copy rule holds too: a function that refers to the
+package's reference of its exercise (read from the code the kernel ran) or calls it (a tripwire
+on the reference while the function runs) scores 0.
+
+Where the hidden cases' seeds come from
+---------------------------------------
+* ``kmeans-lessons nbgrader source/ps1/02_distances.ipynb --key-file K`` writes each exercise's
+  seed, ``HMAC(K, exercise)`` exactly as ``kmeans-lessons grade --key-file K`` derives it, into
+  the hidden part of the grade cell: the key itself never leaves your machine, the seeds sit in
+  nbgrader's ``source/`` folder and gradebook (keep both private, as nbgrader's hidden tests
+  always need), and the grading machine needs nothing else.
+* Without ``--key-file`` the grade cells read the key when nbgrader autogrades
+  (``NBGRADER_EXECUTION=autograde``): ``$KMEANS_LESSONS_GRADING_KEY`` or the key file that
+  ``kmeans-lessons grade`` uses (``~/.config/kmeans-lessons/grading.key``). If there is none,
+  the kernel stops with a message, so that nbgrader reports an error instead of recording a
+  zero for every student.
+* Run anywhere else (the instructor's own run of the solution notebook, ``nbgrader validate``),
+  the cell shows a preview with the public cases of ``check``.
+
+What nbgrader does not give
+---------------------------
+nbgrader runs the grade cells in the student's own kernel, after the student's code: a student
+who deliberately patches the grader (``check``, NumPy, this module) inside the notebook can fake
+the number, and a cell that kills the kernel makes nbgrader drop the whole submission. The
+process boundary of ``kmeans-lessons grade`` (hidden cases computed outside the kernel, nothing
+the kernel says trusted, a crashed kernel restarted) exists for exactly that: grade with it, or
+cross-check nbgrader's points with it, when a class has reasons to try.
+"""
+
+import contextlib
+import functools
+import io
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .release import solution_regions
+
+__all__ = ["add_nbgrader_cells", "nbgrader_notebook_files", "hidden_points", "grade_cell_source",
+           "GRADE_ID_PREFIX", "SOLUTION_ID_PREFIX"]
+
+#: grade_id of the grade cell of exercise NAME: ``points_NAME``; of its solution cell:
+#: ``solution_NAME``.
+GRADE_ID_PREFIX = "points_"
+SOLUTION_ID_PREFIX = "solution_"
+#: Exit status of a kernel that was asked to autograde without a grading key.
+NO_KEY_EXIT = 3
+_SCHEMA_VERSION = 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The metadata
+
+
+def _nbgrader_metadata(grade_id, *, solution, grade, locked, points=None):
+    metadata = {"grade": grade, "grade_id": grade_id, "locked": locked,
+                "schema_version": _SCHEMA_VERSION, "solution": solution, "task": False}
+    if points is not None:
+        metadata["points"] = points
+    return metadata
+
+
+def grade_cell_source(exercise, seed=None):
+    """The source of the grade cell of ``exercise`` (its name); ``seed`` written in if given."""
+    call = f"hidden_points({exercise}" + (f", seed={int(seed)})" if seed is not None else ")")
+    return (f"# nbgrader's points for {exercise}: its hidden cases, scored as `kmeans-lessons "
+            f"grade` scores them\n"
+            f"# (this cell is locked; its hidden part is put back when nbgrader grades).\n"
+            f"### BEGIN HIDDEN TESTS\n"
+            f"from kmeans_lessons.grading.nbgrader import hidden_points\n"
+            f"{call}\n"
+            f"### END HIDDEN TESTS")
+
+
+def _check_cell(nb, start, exercise):
+    """Index of the first cell from ``start`` on that calls ``check(exercise)``, else start."""
+    pattern = re.compile(rf"^\s*check\(\s*{re.escape(exercise)}\b", re.M)
+    for index in range(start, len(nb.cells)):
+        cell = nb.cells[index]
+        if cell.cell_type == "code" and pattern.search(cell.source):
+            return index
+    return start
+
+
+def add_nbgrader_cells(nb, seeds=None, where="notebook"):
+    """Give a solution notebook nbgrader's solution cells and one grade cell per exercise.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        A solution notebook (changed in place).
+    seeds : dict, optional
+        Exercise name -> seed of its hidden cases, written into the grade cells (see the module
+        docstring); default: none written (the key is read when nbgrader autogrades).
+    where : str
+        Names the notebook in error messages.
+
+    Returns
+    -------
+    exercises : list of str
+        The exercises that have a grade cell, in notebook order.
+
+    Applying it twice gives the same notebook: existing grade cells (found by ``grade_id``) are
+    updated, not added again.
+    """
+    from .exercises import EXERCISES
+
+    seeds = seeds or {}
+    graded = []
+    index = 0
+    while index < len(nb.cells):
+        cell = nb.cells[index]
+        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+        if str(nbgrader.get("grade_id", "")).startswith(GRADE_ID_PREFIX):
+            index += 1
+            continue
+        regions = solution_regions(cell.source, f"{where}, cell {index}")
+        if not regions:
+            index += 1
+            continue
+        names = [name for *_, name in regions if name in EXERCISES]
+        label = names[0] if names else (cell.get("id") or f"cell{index}")
+        cell.metadata["nbgrader"] = _nbgrader_metadata(
+            SOLUTION_ID_PREFIX + label, solution=True, grade=False, locked=False)
+        for name in dict.fromkeys(names):
+            graded.append(name)
+            grade_id = GRADE_ID_PREFIX + name
+            source = grade_cell_source(name, seeds.get(name))
+            metadata = _nbgrader_metadata(grade_id, solution=False, grade=True, locked=True,
+                                          points=EXERCISES[name].points)
+            existing = [i for i, c in enumerate(nb.cells)
+                        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id]
+            if existing:
+                target = nb.cells[existing[0]]
+                target.source = source
+                target.metadata["nbgrader"] = metadata
+                continue
+            new = nbformat.v4.new_code_cell(source, metadata={"nbgrader": metadata})
+            new["id"] = f"points-{name}"[:64]
+            nb.cells.insert(_check_cell(nb, index, name) + 1, new)
+        index += 1
+    return graded
+
+
+def nbgrader_notebook_files(notebooks, key=None):
+    """Apply :func:`add_nbgrader_cells` to notebook files in place (``kmeans-lessons nbgrader``).
+
+    Parameters
+    ----------
+    notebooks : iterable of path-like
+        Solution notebooks, or folders of them.
+    key : bytes, optional
+        Grading key: its seeds are written into the grade cells. Default: none.
+
+    Returns
+    -------
+    done : list of (pathlib.Path, list of exercise names)
+    """
+    from ._atomic import write_text_atomically
+    from .autograde.batch import exercise_seed
+    from .exercises import EXERCISES
+
+    files = []
+    for path in map(Path, notebooks):
+        if path.is_dir():
+            files += sorted(p for p in path.glob("*.ipynb"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path} does not exist; pass solution notebooks.")
+    seeds = {name: exercise_seed(key, name) for name in EXERCISES} if key is not None else None
+    done = []
+    for path in files:
+        nb = nbformat.read(path, as_version=4)
+        names = add_nbgrader_cells(nb, seeds, where=str(path))
+        text = nbformat.writes(nb)
+        write_text_atomically(path, text if text.endswith("\n") else text + "\n")
+        done.append((path, names))
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# The grade cell's code (runs in the student's kernel under nbgrader)
+
+
+def _seed_when_autograding(name):
+    """The seed of ``name`` from the grading key, or None when not autograding.
+
+    Under ``nbgrader autograde`` without any key, the kernel stops (see the module docstring).
+    """
+    if os.environ.get("NBGRADER_EXECUTION") != "autograde":
+        return None
+    from .autograde.batch import KEY_ENV, _default_key_file, exercise_seed, load_key
+
+    if os.environ.get(KEY_ENV) or _default_key_file().exists():
+        return exercise_seed(load_key(), name)
+    sys.__stderr__.write(
+        f"kmeans-lessons: nbgrader is autograding, but there is no grading key for the hidden "
+        f"cases of {name}: set {KEY_ENV}, or create the key file with `kmeans-lessons grade`, "
+        f"or write the seeds into the source notebook with `kmeans-lessons nbgrader NOTEBOOK "
+        f"--key-file K`. Stopping the kernel so that no zero is recorded.\n")
+    sys.__stderr__.flush()
+    os._exit(NO_KEY_EXIT)
+
+
+def _code_the_kernel_ran():
+    """The source of every cell this IPython kernel ran, as a notebook (None outside IPython)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return None
+    sources = [str(s) for s in shell.history_manager.input_hist_raw if str(s).strip()]
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+def _watched(fn, locations, hits):
+    """``fn``, with the reference's tripwire armed during each call (hits are recorded)."""
+    from .autograde.kernel import _arm_tripwires
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        disarm = _arm_tripwires(locations, hits)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            disarm()
+
+    return call
+
+
+def hidden_points(fn, seed=None, *, exercise=None):
+    """The points ``fn`` earns on its exercise's hidden cases, as ``kmeans-lessons grade`` counts.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's function (its name names the exercise).
+    seed : int, optional
+        Seed of the hidden cases; default: from the grading key under ``nbgrader autograde``,
+        else the public seed of ``check`` (a preview).
+    exercise : str, optional
+        The exercise, if ``fn`` is named otherwise.
+
+    Returns
+    -------
+    points : float
+        Between 0 and the exercise's points, rounded to two decimals; a plain float, so the
+        cell's result reads as a number (nbgrader's partial credit). The feedback lines are
+        printed above it. Nothing goes to stderr, which nbgrader would take for a failure.
+    """
+    from .autograde.static import analyse
+    from .autograde.worker import _reference_locations, _reference_names, hidden_score
+    from .check import CHECK_SEED, grade_function
+    from .exercises import EXERCISES
+    from .scoring import points
+
+    name = exercise or getattr(fn, "__name__", None)
+    entry = EXERCISES[name]
+    if seed is None:
+        seed = _seed_when_autograding(name)
+    preview = seed is None
+    seed = CHECK_SEED if preview else int(seed)
+
+    ran = _code_the_kernel_ran()
+    references = {n: _reference_names(e) for n, e in EXERCISES.items()}
+    delegates = analyse(ran, EXERCISES, references)[1].get(name, False) if ran else False
+    hits = []
+    with contextlib.redirect_stderr(io.StringIO()):
+        result = grade_function(name, _watched(fn, _reference_locations(entry), hits) if
+                                callable(fn) else fn, seed=seed, hidden=True)
+    if delegates or hits:
+        earned, lines = 0.0, [f"{name} calls the package's reference implementation "
+                              f"(kmeans_lessons.{name}) instead of computing the answer itself: "
+                              f"0 points"]
+    else:
+        share = hidden_score(result) / result.max_score if result.max_score else 0.0
+        earned, lines = points(entry.points, share), list(result.feedback)
+    how = ("a preview with the cases of check(); nbgrader's autograde uses the hidden cases"
+           if preview else "on the hidden cases")
+    print(f"{name}: {earned:g} of {entry.points:g} points ({how})")
+    for line in lines:
+        print(f"  {line}")
+    return float(earned)

@@ -1,0 +1,244 @@
+"""nbgrader round trip with the real nbgrader, and the grade cells that make it agree with us.
+
+The round trip builds a throwaway nbgrader course from lesson 02 (after ``kmeans-lessons
+nbgrader`` on a copy), runs ``generate_assignment``, ``autograde`` on two submissions (one right,
+one with a known mistake), ``generate_feedback`` and ``export``, and compares nbgrader's points
+with ``kmeans-lessons grade``'s for the same files and the same key.
+"""
+
+import copy
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kmeans_lessons.cli import main
+from kmeans_lessons.grading.autograde import exercise_seed, grade
+from kmeans_lessons.grading.exercises import EXERCISES
+from kmeans_lessons.grading.nbgrader import add_nbgrader_cells, hidden_points
+from kmeans_lessons.grading.release import release_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "notebooks" / "02_distances.ipynb"
+KEY = b"nbgrader round trip key"
+ASSIGNMENT = "ps02"
+LESSON_02 = [n for n, e in EXERCISES.items() if e.notebook == "02_distances"]
+
+nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader is part of the test extra")
+
+
+def lesson():
+    return nbformat.read(LESSON, as_version=4)
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+# ---------------------------------------------------------------------------------------------
+# The metadata
+
+
+def test_every_solution_cell_is_marked_and_every_exercise_gets_a_locked_grade_cell():
+    nb = lesson()
+    seeds = {name: exercise_seed(KEY, name) for name in EXERCISES}
+    assert add_nbgrader_cells(nb, seeds) == LESSON_02
+    for index, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        if "BEGIN SOLUTION" in cell.source:
+            assert meta["solution"] and not meta["grade"] and not meta["locked"]
+        if meta.get("grade"):
+            name = meta["grade_id"].removeprefix("points_")
+            assert meta["locked"] and meta["points"] == EXERCISES[name].points
+            assert f"check({name})" in nb.cells[index - 1].source  # right after its check
+            assert f"hidden_points({name}, seed={seeds[name]})" in cell.source
+    grade_ids = [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c)]
+    assert len(grade_ids) == len(set(grade_ids)) == 2 * len(LESSON_02)
+
+
+def test_applying_twice_changes_nothing_and_a_new_key_updates_in_place():
+    once = lesson()
+    add_nbgrader_cells(once)
+    twice = copy.deepcopy(once)
+    add_nbgrader_cells(twice)
+    assert nbformat.writes(twice) == nbformat.writes(once)
+    add_nbgrader_cells(twice, {"assign": 7})
+    assert len(twice.cells) == len(once.cells)
+    assert sum("hidden_points(assign, seed=7)" in c.source for c in twice.cells) == 1
+
+
+def test_the_student_version_has_no_solution_and_no_seed(tmp_path):
+    nb = lesson()
+    add_nbgrader_cells(nb, {name: 123456789 for name in EXERCISES})
+    released = nbformat.writes(release_notebook(nb))
+    assert "123456789" not in released and "hidden_points" not in released
+    assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
+
+
+def test_cli_writes_in_place(tmp_path, capsys):
+    target = tmp_path / "02_distances.ipynb"
+    target.write_bytes(LESSON.read_bytes())
+    key = tmp_path / "grading.key"
+    key.write_text("cli key\n")
+    assert main(["nbgrader", str(tmp_path), "--key-file", str(key)]) == 0
+    assert "2 grade cell(s) (pairwise_sq_dists, assign); seeds written" in capsys.readouterr().out
+    text = target.read_text()
+    assert f"seed={exercise_seed(b'cli key', 'assign')}" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# The grade cell's code
+
+
+def right_assign(X, C):
+    return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(axis=1)
+
+
+def argmax_assign(X, C):
+    return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmax(axis=1)
+
+
+def test_hidden_points_give_partial_credit_as_a_plain_float(capsys):
+    seed = exercise_seed(KEY, "assign")
+    full = hidden_points(right_assign, seed, exercise="assign")
+    assert type(full) is float and full == EXERCISES["assign"].points
+    wrong = hidden_points(argmax_assign, seed, exercise="assign")
+    assert 0 <= wrong < full
+    out = capsys.readouterr().out
+    assert "assign: 5 of 5 points (on the hidden cases)" in out and "argmax" in out
+
+
+def test_hidden_points_without_a_seed_outside_autograde_is_a_preview(capsys, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert hidden_points(right_assign, exercise="assign") == 5
+    assert "a preview with the cases of check()" in capsys.readouterr().out
+
+
+def test_hidden_points_follow_the_reference_copy_rule():
+    from kmeans_lessons import assign as reference
+
+    def assign(X, C):
+        return reference(X, C)
+
+    assert hidden_points(assign, exercise="assign", seed=1) == 0
+
+
+def test_autograding_without_any_key_stops_the_kernel_instead_of_recording_zeros(tmp_path):
+    code = ("from kmeans_lessons.grading.nbgrader import hidden_points\n"
+            "hidden_points(lambda X, C: X, exercise='assign')\n"
+            "print('not reached')")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KMEANS_LESSONS_GRADING_KEY")}
+    env.update(NBGRADER_EXECUTION="autograde", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 3 and "not reached" not in result.stdout
+    assert "no grading key" in result.stderr and "--key-file" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The round trip
+
+
+def _solution_bodies(source_nb):
+    return {nbgrader_meta(c)["grade_id"]: c.source for c in source_nb.cells
+            if nbgrader_meta(c).get("solution")}
+
+
+def _submission(released, bodies, change=None):
+    """The student version with each solution cell written back (``change`` edits one)."""
+    nb = copy.deepcopy(released)
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in bodies:
+            source = "\n".join(line for line in bodies[grade_id].splitlines()
+                               if "### BEGIN SOLUTION" not in line
+                               and "### END SOLUTION" not in line)
+            cell.source = change(grade_id, source) if change else source
+    return nb
+
+
+def _nbgrader(course, *arguments):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KMEANS_LESSONS_GRADING_KEY")}
+    # nbgrader runs the `alembic` script of its environment by name: put it on PATH, as an
+    # activated environment would.
+    env.update(JUPYTER_CONFIG_DIR=str(course / ".jupyter"), MPLBACKEND="Agg",
+               OPENBLAS_NUM_THREADS="1",
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=course, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nbgrader")
+    course = root / "course"
+    (course / "source" / ASSIGNMENT).mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.CourseDirectory.course_id = "kmeans-lessons-test"\n'
+        'c.ExecutePreprocessor.timeout = 120\n')
+    source = lesson()
+    add_nbgrader_cells(source, {name: exercise_seed(KEY, name) for name in EXERCISES})
+    nbformat.write(source, course / "source" / ASSIGNMENT / "02_distances.ipynb")
+
+    _nbgrader(course, "generate_assignment", ASSIGNMENT)
+    released = nbformat.read(course / "release" / ASSIGNMENT / "02_distances.ipynb", 4)
+    bodies = _solution_bodies(source)
+    submissions = {
+        "alice": _submission(released, bodies),
+        "bob": _submission(released, bodies, lambda grade_id, text: text.replace(
+            "argmin(axis=1)", "argmax(axis=1)") if grade_id == "solution_assign" else text),
+    }
+    assert submissions["bob"] != submissions["alice"]
+    for student, nb in submissions.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / "02_distances.ipynb")
+    _nbgrader(course, "autograde", ASSIGNMENT, "--create")
+    _nbgrader(course, "generate_feedback", ASSIGNMENT)
+    _nbgrader(course, "export")
+
+    with open(course / "grades.csv", newline="") as handle:
+        exported = {row["student_id"]: row for row in csv.DictReader(handle)}
+    cells = {}
+    with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student in submissions:
+            for name in LESSON_02:
+                found = gradebook.find_grade(f"points_{name}", "02_distances", ASSIGNMENT,
+                                             student)
+                cells[student, name] = found.score
+    ours = {g.submission: g for g in grade([course / "submitted"], root / "grades.csv", key=KEY,
+                                           timeout=60, progress=False)}
+    return dict(course=course, exported=exported, cells=cells, ours=ours)
+
+
+def test_nbgrader_points_equal_kmeans_lessons_grade_points(round_trip):
+    ours, cells, exported = round_trip["ours"], round_trip["cells"], round_trip["exported"]
+    assert sorted(ours) == sorted(exported) == ["alice", "bob"]
+    for student, row in ours.items():  # shown with pytest -s
+        print(student, *(f"{name}: nbgrader {cells[student, name]:g} / kmeans-lessons "
+                          f"{row.exercises[name].points:g}" for name in LESSON_02),
+              f"total: nbgrader {exported[student]['raw_score']} / kmeans-lessons {row.total:g}",
+              sep="; ")
+    for student, row in ours.items():
+        assert row.status == "graded", row.message
+        for name in LESSON_02:
+            assert cells[student, name] == pytest.approx(row.exercises[name].points), (
+                student, name)
+        assert float(exported[student]["raw_score"]) == pytest.approx(row.total)
+        assert float(exported[student]["max_score"]) == 15
+    assert ours["alice"].total == 15
+    assert ours["bob"].exercises["pairwise_sq_dists"].points == 10
+    assert ours["bob"].exercises["assign"].points < 5
+    assert "argmax" in ours["bob"].exercises["assign"].mistakes
+
+
+def test_feedback_shows_the_hidden_case_lines(round_trip):
+    page = (round_trip["course"] / "feedback" / "bob" / ASSIGNMENT / "02_distances.html")
+    text = page.read_text()
+    assert "assign:" in text and "points (on the hidden cases)" in text
