@@ -4,10 +4,15 @@
 
     kmeans-lessons release notebooks/ --out release/
     kmeans-lessons grade submissions/ --out grades.csv --feedback feedback/ --timeout 60 --jobs 2
+    kmeans-lessons grade submissions/ --out grades.csv --report report.html
+    kmeans-lessons nbgrader source/ps02/02_distances.ipynb --key-file grading.key
+    kmeans-lessons gradescope 02_distances --out autograder.zip --key-file grading.key
 
 ``release`` is :func:`kmeans_lessons.grading.release.release`; ``grade`` is
 :func:`kmeans_lessons.grading.autograde.grade` (its module docstring explains the trust
-boundary and the meaning of each status). ``main`` returns the exit status: 0 on success, 1
+boundary and the meaning of each status), ``--report`` :mod:`.grading.autograde.report`;
+``nbgrader`` is :func:`kmeans_lessons.grading.nbgrader.nbgrader_notebook_files`; ``gradescope``
+is :func:`kmeans_lessons.grading.autograde.gradescope.build_autograder`. ``main`` returns the exit status: 0 on success, 1
 when grading finished but a submission changed the package's files (the grades after it are
 suspect; a warning says what to do), 2 for a usage error or bad input (the message says what to
 change), 3 when the sandbox that every submission's kernel runs in cannot be set up (the message
@@ -71,6 +76,21 @@ def build_parser():
                           help="write this key's hidden-case seeds into the grade cells "
                                "(default: the cells read the grading key when nbgrader "
                                "autogrades)")
+
+    gradescope = commands.add_parser(
+        "gradescope", help="build a Gradescope autograder zip for one lesson",
+        description="Write autograder.zip for a Gradescope programming assignment: setup.sh "
+                    "(installs this package and bubblewrap), run_autograder (grades the "
+                    "submitted notebook as `kmeans-lessons grade` does and writes "
+                    "results.json, one test per exercise) and the lesson's hidden-case seeds "
+                    "(from the key; the key itself is not in the zip).",
+    )
+    gradescope.add_argument("lesson", help="e.g. 02_distances")
+    gradescope.add_argument("--out", required=True, help="the zip to write (autograder.zip)")
+    gradescope.add_argument("--key-file", metavar="PATH",
+                            help="grading key (default: the one `kmeans-lessons grade` uses)")
+    gradescope.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S",
+                            help="seconds a cell may run (default 60)")
 
     grade = commands.add_parser(
         "grade", help="grade submitted notebooks into grades.csv",
@@ -138,6 +158,17 @@ def _nbgrader(args):
     return 0
 
 
+def _gradescope(args):
+    from .grading.autograde import load_key
+    from .grading.autograde.gradescope import build_autograder
+
+    key = load_key(args.key_file) if args.key_file else None
+    out = build_autograder(args.lesson, args.out, key=key, timeout=args.timeout)
+    print(f"wrote {out} for lesson {args.lesson}: upload it as the autograder of a Gradescope "
+          f"programming assignment")
+    return 0
+
+
 def _grade(args):
     from .grading.autograde import (NoCgroupWarning, PackageChangedWarning, SandboxUnavailable,
                                     grade, load_key)
@@ -191,7 +222,8 @@ def main(argv=None):
     """Entry point of the ``kmeans-lessons`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"release": _release, "grade": _grade, "nbgrader": _nbgrader}[args.command]
+    handler = {"release": _release, "grade": _grade, "nbgrader": _nbgrader,
+               "gradescope": _gradescope}[args.command]
     try:
         return handler(args)
     except (ValueError, FileNotFoundError, OSError) as error:
