@@ -8,6 +8,7 @@ with ``kmeans-lessons grade``'s for the same files and the same key.
 
 import copy
 import csv
+import functools
 import os
 import subprocess
 import sys
@@ -246,3 +247,27 @@ def test_feedback_shows_the_hidden_case_lines(round_trip):
     page = (round_trip["course"] / "feedback" / "bob" / ASSIGNMENT / "02_distances.html")
     text = page.read_text()
     assert "assign:" in text and "points (on the hidden cases)" in text
+
+
+def test_a_function_that_names_the_reference_scores_zero_like_kmeans_lessons_grade(tmp_path,
+                                                                                  monkeypatch):
+    """The static half of the rule reads the cells the kernel ran (IPython's history)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
+    shell = InteractiveShell.instance()
+    run = functools.partial(shell.run_cell, store_history=True)  # as nbclient runs cells
+    try:
+        run("import numpy as np\nfrom kmeans_lessons import assign as reference")
+        run("def assign(X, C):\n    if X is None:\n        return reference(X, C)\n"
+                       "    return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(axis=1)")
+        graded = run("from kmeans_lessons.grading.nbgrader import hidden_points\n"
+                                "hidden_points(assign, seed=1)")
+        assert graded.result == 0.0
+        run("def assign(X, C):\n"
+                       "    return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(axis=1)")
+        # the earlier definition is still in the history: the rule reads the last one, as
+        # kmeans-lessons grade reads the notebook's last definition
+        assert run("hidden_points(assign, seed=1)").result == 5.0
+    finally:
+        InteractiveShell.clear_instance()
