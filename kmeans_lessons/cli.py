@@ -10,15 +10,17 @@
 
 ``release`` is :func:`kmeans_lessons.grading.release.release`; ``grade`` is
 :func:`kmeans_lessons.grading.autograde.grade` (its module docstring explains the trust
-boundary and the meaning of each status), ``--report`` :mod:`.grading.autograde.report`;
-``nbgrader`` is :func:`kmeans_lessons.grading.nbgrader.nbgrader_notebook_files`; ``gradescope``
-is :func:`kmeans_lessons.grading.autograde.gradescope.build_autograder`. ``main`` returns the exit status: 0 on success, 1
-when grading finished but a submission changed the package's files (the grades after it are
-suspect; a warning says what to do), 2 for a usage error or bad input (the message says what to
-change), 3 when the sandbox that every submission's kernel runs in cannot be set up (the message
-says how to install bubblewrap; ``--no-sandbox`` grades without it, unsafely). With
-``--scheduler ADDRESS`` (or ``$KMEANS_LESSONS_SCHEDULER``) the submissions are graded on a Dask
-cluster (:mod:`kmeans_lessons.grading.autograde.cluster`); no scheduler there is a status 2.
+boundary and the meaning of each status), its ``--report`` is
+:func:`kmeans_lessons.grading.autograde.report.write_report`; ``nbgrader`` is
+:func:`kmeans_lessons.grading.nbgrader.nbgrader_notebook_files`; ``gradescope`` is
+:func:`kmeans_lessons.grading.autograde.gradescope.build_autograder`. ``main`` returns the exit
+status: 0 on success, 1 when grading finished but a submission changed the package's files (the
+grades after it are suspect; a warning says what to do), 2 for a usage error or bad input (the
+message says what to change), 3 when the sandbox that every submission's kernel runs in cannot be
+set up (the message says how to install bubblewrap; ``--no-sandbox`` grades without it,
+unsafely). With ``--scheduler ADDRESS`` (or ``$KMEANS_LESSONS_SCHEDULER``) the submissions are
+graded on a Dask cluster (:mod:`kmeans_lessons.grading.autograde.cluster`); no scheduler there is
+a status 2.
 """
 
 import argparse

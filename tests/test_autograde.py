@@ -22,7 +22,6 @@ from kmeans_lessons.grading.autograde import bwrap as _bwrap
 from kmeans_lessons.grading.autograde import (
     ExerciseGrade,
     SubmissionGrade,
-    collect_submissions,
     exercise_seed,
     feedback_text,
     grade,

@@ -4,7 +4,9 @@
 (see :mod:`kmeans_lessons.cli`) calls :func:`grade`, which runs :func:`grade_submissions` and
 writes ``grades.csv`` (and one feedback file per student).
 
-The parts: :mod:`.batch` (the batch grader), :mod:`.results` (grades, CSV, feedback),
+The parts: :mod:`.batch` (the batch grader), :mod:`.submissions` (which notebooks, which
+student each belongs to), :mod:`.results` (grades, CSV, feedback), :mod:`.report` (the class
+report), :mod:`.gradescope` (the Gradescope autograder),
 :mod:`.protocol` (the typed job and reports between batch and worker), :mod:`.worker` (one
 submission: running its notebook, grading its exercises), :mod:`.calls` (calling its functions
 in the kernel), :mod:`.processes` (its processes and their memory), :mod:`.kernel` (the code
