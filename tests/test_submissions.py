@@ -196,3 +196,22 @@ def test_student_folders_name_the_rows_of_a_real_batch(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert "| `argmax` | 1 |" in report
     assert "1 students graded; 1 passed every hidden case (100%)" in report
+
+
+def test_a_real_lesson_03_notebook_graded_as_lesson_02_is_told_so(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in (
+        "import numpy as np\nfrom kmeans_lessons import assign, pairwise_sq_dists",
+        "def update_centers(X, labels, k):\n"
+        "    return np.stack([X[labels == j].mean(axis=0) for j in range(k)])",
+        "def inertia(X, C, labels):\n    return float(((X - C[labels]) ** 2).sum())",
+    )])
+    nbformat.write(nb, tmp_path / "alice.ipynb")
+    assert main(["grade", str(tmp_path / "alice.ipynb"), "--out", str(tmp_path / "g.csv"),
+                 "--lesson", "02_distances", "--key-file", str(tmp_path / "k"), "--timeout",
+                 "20", "--no-progress"]) == 0
+    with open(tmp_path / "g.csv", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["message"] == ("this notebook is lesson 03_old_faithful (it defines "
+                              "update_centers, inertia), not 02_distances: grade it with "
+                              "--lesson 03_old_faithful, or without --lesson")
+    assert (row["lesson"], row["total"], row["pairwise_sq_dists"]) == ("02_distances", "0", "0")

@@ -459,8 +459,8 @@ def _summarise(path, reports, killed, returncode, stderr_tail, registry, budget)
     if wrong_lesson:
         # Told to grade it as another lesson: say so, instead of reporting the other lesson's
         # functions as missing or (when the notebook imports them) as copied.
-        mine = [n for n in lesson_report.defines
-                if n in registry and registry[n].notebook == lesson_report.detected]
+        mine = [n for n, e in registry.items()  # in curriculum order
+                if n in lesson_report.defines and e.notebook == lesson_report.detected]
         parts.insert(0, (
             f"this notebook is lesson {lesson_report.detected} (it defines "
             f"{', '.join(mine[:4])}), not {lesson}: grade it with --lesson "
