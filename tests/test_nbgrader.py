@@ -187,7 +187,7 @@ def round_trip(tmp_path_factory):
     (course / "source" / ASSIGNMENT).mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(
         'c = get_config()\nc.CourseDirectory.course_id = "kmeans-lessons-test"\n'
-        'c.ExecutePreprocessor.timeout = 120\n')
+        'c.Execute.timeout = 120\n')
     source = lesson()
     add_nbgrader_cells(source, {name: exercise_seed(KEY, name) for name in EXERCISES})
     nbformat.write(source, course / "source" / ASSIGNMENT / "02_distances.ipynb")
