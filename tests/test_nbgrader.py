@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader import api as nbgrader_api  # the test extra installs nbgrader
 
 from kmeans_lessons.cli import main
 from kmeans_lessons.grading.autograde import exercise_seed, grade
@@ -29,7 +30,6 @@ KEY = b"nbgrader round trip key"
 ASSIGNMENT = "ps02"
 LESSON_02 = [n for n, e in EXERCISES.items() if e.notebook == "02_distances"]
 
-nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader is part of the test extra")
 
 
 def lesson():
