@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 from kmeans_lessons.cli import main
-from kmeans_lessons.grading.autograde import exercise_seed, grade
-from kmeans_lessons.grading.autograde.gradescope import build_autograder, run_autograder
+from kmeans_lessons.grading.autograde import grade
+from kmeans_lessons.grading.autograde.gradescope import (_student, build_autograder, lesson_key,
+                                                         run_autograder)
 from kmeans_lessons.grading.exercises import EXERCISES
 
 KEY = b"gradescope key"
@@ -44,7 +45,8 @@ def test_zip_holds_setup_run_autograder_seeds_and_the_package(autograder):
         setup = archive.read("setup.sh").decode()
         modes = {n: (archive.getinfo(n).external_attr >> 16) & 0o777 for n in names}
         pyproject = archive.read("package/pyproject.toml").decode()
-    assert {"setup.sh", "run_autograder", "autograder.json",
+        key = archive.read("grading.key").decode().strip()
+    assert {"setup.sh", "run_autograder", "autograder.json", "grading.key",
             "package/kmeans_lessons/grading/autograde/gradescope.py"} <= set(names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
@@ -55,8 +57,10 @@ def test_zip_holds_setup_run_autograder_seeds_and_the_package(autograder):
     assert "pytest" not in pyproject  # no test extra on the image
     assert project["tool"]["setuptools"]["package-data"] == {"*": ["*", "**/*"]}  # data files
     assert config["lesson"] == "02_distances" and config["timeout"] == 30
-    assert config["seeds"] == {name: exercise_seed(KEY, name) for name in LESSON_02}
-    assert KEY.decode() not in json.dumps(config)  # the key itself stays home
+    assert config["key_file"] == "grading.key"
+    # the lesson's own key: the grading key itself stays home
+    assert key == lesson_key(KEY, "02_distances") != lesson_key(KEY, "03_old_faithful")
+    assert KEY.decode() not in key
 
 
 def test_building_twice_gives_the_same_zip(autograder, tmp_path):
@@ -98,8 +102,9 @@ def test_run_autograder_writes_gradescopes_results(autograder, tmp_path):
     assert all(t["visibility"] == "visible" for t in results["tests"])
     assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
     assert results["output"].startswith("Graded as lesson 02_distances:")
-    # the same points as kmeans-lessons grade with the key the zip was built from
-    (ours,) = grade([notebook], tmp_path / "g.csv", key=KEY, timeout=30, progress=False)
+    # the same points as kmeans-lessons grade with the zip's key
+    (ours,) = grade([notebook], tmp_path / "g.csv", key=lesson_key(KEY, "02_distances").encode(),
+                    timeout=30, progress=False)
     assert {name: ours.exercises[name].points for name in LESSON_02} == {
         name: tests[name]["score"] for name in LESSON_02}
 
@@ -126,6 +131,17 @@ def test_cli_builds_the_zip(tmp_path, capsys):
                  "--key-file", str(key)]) == 0
     assert "wrote" in capsys.readouterr().out
     with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
-        config = json.loads(archive.read("autograder.json"))
-    assert config["seeds"]["assign"] == exercise_seed(b"from a file", "assign")
+        written = archive.read("grading.key").decode().strip()
+    assert written == lesson_key(b"from a file", "02_distances")
     assert stat.S_IMODE((tmp_path / "autograder.zip").stat().st_mode) & 0o044
+
+
+def test_the_submission_is_named_by_its_gradescope_student(tmp_path):
+    notebook = tmp_path / "submission" / "02_distances.ipynb"
+    assert _student(tmp_path, notebook) == "02_distances"  # no metadata: the file's stem
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(
+        {"id": 99, "users": [{"email": "ann@uni.edu", "id": 4711, "name": "Ann / Lee"}]}))
+    assert _student(tmp_path, notebook) == "gradescope-4711"
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(
+        {"users": [{"email": "ann@uni.edu"}]}))
+    assert _student(tmp_path, notebook) == "gradescope-ann@uni.edu"

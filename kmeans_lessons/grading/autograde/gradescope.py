@@ -12,39 +12,50 @@ for (its documented contract: ``setup.sh`` and ``run_autograder`` at the top of 
     Run for every submission: ``python -m kmeans_lessons.grading.autograde.gradescope
     /autograder/source/autograder.json``, i.e. :func:`main`.
 ``autograder.json``
-    The lesson, the grader's options, and the seeds of that lesson's hidden cases, derived from
-    the grading key exactly as ``kmeans-lessons grade`` derives them (so a notebook gets the
-    same points on Gradescope as from ``kmeans-lessons grade --key-file K``). The key itself
-    stays on your machine: a leaked zip reveals one lesson's hidden cases, not every lesson's.
+    The lesson and the grader's options.
+``grading.key``
+    The key of this lesson's hidden cases: derived from your grading key and the lesson's name
+    (:func:`lesson_key`), so that your own key never leaves your machine and a key that leaks
+    from Gradescope's container reveals one lesson's hidden cases, not every lesson's. To
+    regrade downloaded submissions with the same hidden cases, pass this file to
+    ``kmeans-lessons grade --key-file``.
 ``package/``
     This package's source (with its data files) and a ``pyproject.toml`` naming its
     dependencies, so that the image runs exactly the grader that built the zip.
 
 :func:`run_autograder` reads the submission from ``$AUTOGRADER_ROOT/submission`` (default
-``/autograder``), grades it with :func:`.batch.grade_submissions` -- its own worker and kernel,
+``/autograder``), names it by the student of ``submission_metadata.json`` (so that each student
+gets hidden cases of their own where the grader salts them by student), grades it with :func:`.batch.grade_submissions` -- its own worker and kernel,
 as always -- and writes ``$AUTOGRADER_ROOT/results/results.json``: one test per exercise
 (``name``, ``score``, ``max_score``, ``output`` = the feedback the student would get from
 ``kmeans-lessons grade --feedback``), the total ``score``, and an ``output`` with the status.
 """
 
+import hashlib
+import hmac
 import io
 import json
 import os
+import re
+import shutil
 import stat
 import sys
+import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
 
 from .._atomic import write_text_atomically
 from ..exercises import EXERCISES
-from .batch import PACKAGE_DIR, exercise_seed, grade_submissions, load_key
+from .batch import PACKAGE_DIR, grade_submissions, load_key
 from .results import _number
 
-__all__ = ["build_autograder", "run_autograder", "results_json", "main", "CONFIG_NAME"]
+__all__ = ["build_autograder", "run_autograder", "results_json", "lesson_key", "main",
+           "CONFIG_NAME", "KEY_NAME"]
 
-#: Name of the autograder's settings inside the zip (and in /autograder/source/).
+#: Names of the autograder's settings and key inside the zip (and in /autograder/source/).
 CONFIG_NAME = "autograder.json"
+KEY_NAME = "grading.key"
 #: Where Gradescope puts everything, unless AUTOGRADER_ROOT says otherwise (tests).
 DEFAULT_ROOT = "/autograder"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries' date: the same inputs give the same zip
@@ -121,6 +132,12 @@ def _add(archive, name, data, executable=False):
     archive.writestr(info, data)
 
 
+def lesson_key(key, lesson):
+    """The grading key of one lesson on Gradescope: HMAC-SHA256(key, lesson), as hex text."""
+    return hmac.new(key, b"kmeans-lessons gradescope\0" + lesson.encode(),
+                    hashlib.sha256).hexdigest()
+
+
 def build_autograder(lesson, out, *, key=None, timeout=60.0, memory_mb=4096):
     """Write Gradescope's autograder zip for ``lesson`` to ``out``.
 
@@ -131,8 +148,8 @@ def build_autograder(lesson, out, *, key=None, timeout=60.0, memory_mb=4096):
     out : path-like
         The zip to write.
     key : bytes, optional
-        Grading key (default: :func:`.batch.load_key`, as ``kmeans-lessons grade`` uses);
-        only its seeds for this lesson go into the zip.
+        Grading key (default: :func:`.batch.load_key`, as ``kmeans-lessons grade`` uses); the
+        zip holds the lesson's key derived from it (:func:`lesson_key`), not the key itself.
     timeout, memory_mb : as ``kmeans-lessons grade --timeout/--memory``.
 
     Returns
@@ -145,13 +162,14 @@ def build_autograder(lesson, out, *, key=None, timeout=60.0, memory_mb=4096):
         raise ValueError(f"unknown lesson {lesson!r}; the lessons are: {known}.")
     key = load_key() if key is None else key
     config = {"lesson": lesson, "timeout": float(timeout), "memory_mb": int(memory_mb),
-              "seeds": {name: exercise_seed(key, name) for name in names}}
+              "key_file": KEY_NAME}
     out = Path(out)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         _add(archive, "setup.sh", SETUP_SH, executable=True)
         _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
         _add(archive, CONFIG_NAME, json.dumps(config, indent=1, sort_keys=True) + "\n")
+        _add(archive, KEY_NAME, lesson_key(key, lesson) + "\n")
         _add(archive, "package/pyproject.toml", _pyproject())
         for path, relative in _package_files(PACKAGE_DIR):
             _add(archive, f"package/{relative.as_posix()}", path.read_bytes())
@@ -224,18 +242,37 @@ def _submitted_notebook(folder, lesson):
                   f"{lesson}.ipynb.")
 
 
+def _student(root, notebook):
+    """Who submitted: the first user of Gradescope's ``submission_metadata.json`` (their
+    Gradescope id), else the notebook's stem; made safe as a folder name."""
+    try:
+        users = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
+        user = users["users"][0]
+        name = f"gradescope-{user.get('id') or user.get('sid') or user['email']}"
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        name = Path(notebook).stem
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", str(name)).strip("._") or "submission"
+
+
 def run_autograder(config_path, root=None):
     """Grade ``$AUTOGRADER_ROOT/submission`` and write ``results/results.json``; return it."""
     root = Path(root or os.environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT)
-    config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+    config_path = Path(config_path)
+    config = json.loads(config_path.read_text(encoding="utf-8"))
     lesson = config["lesson"]
     notebook, problem = _submitted_notebook(root / "submission", lesson)
     if notebook is None:
         results = _no_notebook(lesson, problem)
     else:
-        (grade,) = grade_submissions(
-            [notebook], lesson=lesson, seeds=config["seeds"], timeout=config["timeout"],
-            memory_mb=config["memory_mb"], progress=False)
+        key = (config_path.parent / config["key_file"]).read_bytes().strip()
+        with tempfile.TemporaryDirectory(prefix="kmeans-lessons-gradescope-") as folder:
+            # One folder named by the student: the row (and the salt of its hidden cases).
+            copy = Path(folder) / _student(root, notebook) / notebook.name
+            copy.parent.mkdir()
+            shutil.copyfile(notebook, copy)
+            (grade,) = grade_submissions(
+                [folder], lesson=lesson, key=key, timeout=config["timeout"],
+                memory_mb=config["memory_mb"], progress=False)
         results = results_json(grade, lesson)
     write_text_atomically(root / "results" / "results.json",
                           json.dumps(results, indent=1, ensure_ascii=False) + "\n")
