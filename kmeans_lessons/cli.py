@@ -75,9 +75,10 @@ def build_parser():
     nbgrader.add_argument("notebooks", nargs="+", metavar="NOTEBOOK",
                           help="solution notebooks, or folders of them (changed in place)")
     nbgrader.add_argument("--key-file", metavar="PATH",
-                          help="write this key's hidden-case seeds into the grade cells "
-                               "(default: the cells read the grading key when nbgrader "
-                               "autogrades)")
+                          help="the key file the grade cells read when nbgrader autogrades "
+                               "(its path is written, not the key; default: "
+                               "$KMEANS_LESSONS_GRADING_KEY or ~/.config/kmeans-lessons/"
+                               "grading.key, as for grade)")
 
     gradescope = commands.add_parser(
         "gradescope", help="build a Gradescope autograder zip for one lesson",
@@ -150,13 +151,11 @@ def _release(args):
 
 
 def _nbgrader(args):
-    from .grading.autograde import load_key
     from .grading.nbgrader import nbgrader_notebook_files
 
-    key = load_key(args.key_file) if args.key_file else None
-    for path, names in nbgrader_notebook_files(args.notebooks, key):
+    for path, names in nbgrader_notebook_files(args.notebooks, args.key_file):
         print(f"{path}: {len(names)} grade cell(s) ({', '.join(names) or 'no exercise'})"
-              + ("; seeds written from the key" if key is not None else ""))
+              + (f"; they read the key in {args.key_file}" if args.key_file else ""))
     return 0
 
 

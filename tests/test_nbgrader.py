@@ -44,10 +44,9 @@ def nbgrader_meta(cell):
 # The metadata
 
 
-def test_every_solution_cell_is_marked_and_every_exercise_gets_a_locked_grade_cell():
+def test_every_solution_cell_is_marked_and_every_exercise_gets_a_locked_grade_cell(tmp_path):
     nb = lesson()
-    seeds = {name: exercise_seed(KEY, name) for name in EXERCISES}
-    assert add_nbgrader_cells(nb, seeds) == LESSON_02
+    assert add_nbgrader_cells(nb, tmp_path / "grading.key") == LESSON_02
     for index, cell in enumerate(nb.cells):
         meta = nbgrader_meta(cell)
         if "BEGIN SOLUTION" in cell.source:
@@ -56,27 +55,28 @@ def test_every_solution_cell_is_marked_and_every_exercise_gets_a_locked_grade_ce
             name = meta["grade_id"].removeprefix("points_")
             assert meta["locked"] and meta["points"] == EXERCISES[name].points
             assert f"check({name})" in nb.cells[index - 1].source  # right after its check
-            assert f"hidden_points({name}, seed={seeds[name]})" in cell.source
+            assert (f"hidden_points({name}, key_file={str(tmp_path / 'grading.key')!r})"
+                    in cell.source)
     grade_ids = [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c)]
     assert len(grade_ids) == len(set(grade_ids)) == 2 * len(LESSON_02)
 
 
-def test_applying_twice_changes_nothing_and_a_new_key_updates_in_place():
+def test_applying_twice_changes_nothing_and_a_new_key_file_updates_in_place():
     once = lesson()
     add_nbgrader_cells(once)
     twice = copy.deepcopy(once)
     add_nbgrader_cells(twice)
     assert nbformat.writes(twice) == nbformat.writes(once)
-    add_nbgrader_cells(twice, {"assign": 7})
+    add_nbgrader_cells(twice, "/keys/k")
     assert len(twice.cells) == len(once.cells)
-    assert sum("hidden_points(assign, seed=7)" in c.source for c in twice.cells) == 1
+    assert sum("hidden_points(assign, key_file='/keys/k')" in c.source for c in twice.cells) == 1
 
 
-def test_the_student_version_has_no_solution_and_no_seed(tmp_path):
+def test_the_student_version_has_no_solution_and_no_grading_code(tmp_path):
     nb = lesson()
-    add_nbgrader_cells(nb, {name: 123456789 for name in EXERCISES})
+    add_nbgrader_cells(nb, "/secret/place/grading.key")
     released = nbformat.writes(release_notebook(nb))
-    assert "123456789" not in released and "hidden_points" not in released
+    assert "secret/place" not in released and "hidden_points" not in released
     assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
 
 
@@ -86,9 +86,13 @@ def test_cli_writes_in_place(tmp_path, capsys):
     key = tmp_path / "grading.key"
     key.write_text("cli key\n")
     assert main(["nbgrader", str(tmp_path), "--key-file", str(key)]) == 0
-    assert "2 grade cell(s) (pairwise_sq_dists, assign); seeds written" in capsys.readouterr().out
+    assert "2 grade cell(s) (pairwise_sq_dists, assign); they read the key in" in (
+        capsys.readouterr().out)
     text = target.read_text()
-    assert f"seed={exercise_seed(b'cli key', 'assign')}" in text
+    assert str(key) in text and "cli key" not in text  # the path, never the key
+    assert main(["nbgrader", str(target), "--key-file", str(tmp_path / "new.key")]) == 0
+    assert (tmp_path / "new.key").stat().st_size > 0  # made, as `grade --key-file` would
+    assert str(tmp_path / "new.key") in target.read_text()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,9 +109,9 @@ def argmax_assign(X, C):
 
 def test_hidden_points_give_partial_credit_as_a_plain_float(capsys):
     seed = exercise_seed(KEY, "assign")
-    full = hidden_points(right_assign, seed, exercise="assign")
+    full = hidden_points(right_assign, seed=seed, exercise="assign")
     assert type(full) is float and full == EXERCISES["assign"].points
-    wrong = hidden_points(argmax_assign, seed, exercise="assign")
+    wrong = hidden_points(argmax_assign, seed=seed, exercise="assign")
     assert 0 <= wrong < full
     out = capsys.readouterr().out
     assert "assign: 5 of 5 points (on the hidden cases)" in out and "argmax" in out
@@ -128,16 +132,21 @@ def test_hidden_points_follow_the_reference_copy_rule():
     assert hidden_points(assign, exercise="assign", seed=1) == 0
 
 
-def test_autograding_without_any_key_stops_the_kernel_instead_of_recording_zeros(tmp_path):
+@pytest.mark.parametrize("key_file, says", [
+    (None, "there is no grading key"),
+    ("/nowhere/grading.key", "the key file /nowhere/grading.key named in the grade cell does not"),
+])
+def test_autograding_without_a_key_stops_the_kernel_instead_of_recording_zeros(tmp_path,
+                                                                             key_file, says):
     code = ("from kmeans_lessons.grading.nbgrader import hidden_points\n"
-            "hidden_points(lambda X, C: X, exercise='assign')\n"
+            f"hidden_points(lambda X, C: X, {key_file!r}, exercise='assign')\n"
             "print('not reached')")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KMEANS_LESSONS_GRADING_KEY")}
     env.update(NBGRADER_EXECUTION="autograde", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=120)
     assert result.returncode == 3 and "not reached" not in result.stdout
-    assert "no grading key" in result.stderr and "--key-file" in result.stderr
+    assert says in result.stderr and "no zero is recorded" in result.stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,8 +197,10 @@ def round_trip(tmp_path_factory):
     (course / "nbgrader_config.py").write_text(
         'c = get_config()\nc.CourseDirectory.course_id = "kmeans-lessons-test"\n'
         'c.Execute.timeout = 120\n')
+    key_file = root / "grading.key"
+    key_file.write_bytes(KEY + b"\n")
     source = lesson()
-    add_nbgrader_cells(source, {name: exercise_seed(KEY, name) for name in EXERCISES})
+    add_nbgrader_cells(source, key_file)
     nbformat.write(source, course / "source" / ASSIGNMENT / "02_distances.ipynb")
 
     _nbgrader(course, "generate_assignment", ASSIGNMENT)
@@ -247,6 +258,7 @@ def test_feedback_shows_the_hidden_case_lines(round_trip):
     page = (round_trip["course"] / "feedback" / "bob" / ASSIGNMENT / "02_distances.html")
     text = page.read_text()
     assert "assign:" in text and "points (on the hidden cases)" in text
+    assert KEY.decode() not in text  # the feedback shows the grade cells, never the key
 
 
 def test_a_function_that_names_the_reference_scores_zero_like_kmeans_lessons_grade(tmp_path,

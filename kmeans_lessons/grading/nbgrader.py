@@ -17,31 +17,31 @@ idempotently:
 rule of ``kmeans-lessons grade`` -- the exercise's points times the share of *hidden* cases
 passed (:func:`.autograde.worker.hidden_score`, :func:`.scoring.points`) -- and shows it as the
 cell's result, a number between 0 and the cell's points, which nbgrader takes as partial credit.
-With the same seeds, a submission therefore gets the same points from ``nbgrader autograde`` as
+With the same key, a submission therefore gets the same points from ``nbgrader autograde`` as
 from ``kmeans-lessons grade``. The reference-copy rule holds too: a function that refers to the
 package's reference of its exercise (read from the code the kernel ran) or calls it (a tripwire
 on the reference while the function runs) scores 0.
 
-Where the hidden cases' seeds come from
----------------------------------------
-* ``kmeans-lessons nbgrader source/ps1/02_distances.ipynb --key-file K`` writes each exercise's
-  seed, ``HMAC(K, exercise)`` exactly as ``kmeans-lessons grade --key-file K`` derives it, into
-  the hidden part of the grade cell: the key itself never leaves your machine, the seeds sit in
-  nbgrader's ``source/`` folder and gradebook (keep both private, as nbgrader's hidden tests
-  always need), and the grading machine needs nothing else.
-* Without ``--key-file`` the grade cells read the key when nbgrader autogrades
-  (``NBGRADER_EXECUTION=autograde``): ``$KMEANS_LESSONS_GRADING_KEY`` or the key file that
-  ``kmeans-lessons grade`` uses (``~/.config/kmeans-lessons/grading.key``). If there is none,
-  the kernel stops with a message, so that nbgrader reports an error instead of recording a
-  zero for every student.
-* Run anywhere else (the instructor's own run of the solution notebook, ``nbgrader validate``),
-  the cell shows a preview with the public cases of ``check``.
+Where the hidden cases come from
+--------------------------------
+Nothing secret is written into the notebook: nbgrader puts the hidden part of every grade cell
+back into the autograded copy, and ``generate_feedback`` shows that copy to the student. When
+nbgrader autogrades (it sets ``NBGRADER_EXECUTION=autograde``), the grade cell reads the grading
+key -- from the key file named in the cell (``kmeans-lessons nbgrader NOTEBOOK --key-file K``
+writes K's path, not its content), else ``$KMEANS_LESSONS_GRADING_KEY``, else the key file that
+``kmeans-lessons grade`` creates (``~/.config/kmeans-lessons/grading.key``) -- and derives each
+exercise's seed exactly as ``kmeans-lessons grade`` does (:func:`.autograde.batch.exercise_seed`).
+If there is no key at all, the kernel stops with a message, so that nbgrader reports an error
+instead of recording a zero for every student. Run anywhere else (the instructor's own run of
+the solution notebook, ``nbgrader validate``), the cell shows a preview with the public cases of
+``check``.
 
 What nbgrader does not give
 ---------------------------
 nbgrader runs the grade cells in the student's own kernel, after the student's code: a student
 who deliberately patches the grader (``check``, NumPy, this module) inside the notebook can fake
-the number, and a cell that kills the kernel makes nbgrader drop the whole submission. The
+the number, code that runs under nbgrader can read the key the grade cells read (give nbgrader a
+key of its own), and a cell that kills the kernel makes nbgrader drop the whole submission. The
 process boundary of ``kmeans-lessons grade`` (hidden cases computed outside the kernel, nothing
 the kernel says trusted, a crashed kernel restarted) exists for exactly that: grade with it, or
 cross-check nbgrader's points with it, when a class has reasons to try.
@@ -83,15 +83,16 @@ def _nbgrader_metadata(grade_id, *, solution, grade, locked, points=None):
     return metadata
 
 
-def grade_cell_source(exercise, seed=None):
-    """The source of the grade cell of ``exercise`` (its name); ``seed`` written in if given."""
-    call = f"hidden_points({exercise}" + (f", seed={int(seed)})" if seed is not None else ")")
+def grade_cell_source(exercise, key_file=None):
+    """The source of the grade cell of ``exercise`` (its name); ``key_file``: the path of the key
+    file the cell reads when nbgrader autogrades (written as a path, never the key)."""
+    where = f", key_file={str(key_file)!r}" if key_file is not None else ""
     return (f"# nbgrader's points for {exercise}: its hidden cases, scored as `kmeans-lessons "
             f"grade` scores them\n"
             f"# (this cell is locked; its hidden part is put back when nbgrader grades).\n"
             f"### BEGIN HIDDEN TESTS\n"
             f"from kmeans_lessons.grading.nbgrader import hidden_points\n"
-            f"{call}\n"
+            f"hidden_points({exercise}{where})\n"
             f"### END HIDDEN TESTS")
 
 
@@ -105,16 +106,16 @@ def _check_cell(nb, start, exercise):
     return start
 
 
-def add_nbgrader_cells(nb, seeds=None, where="notebook"):
+def add_nbgrader_cells(nb, key_file=None, where="notebook"):
     """Give a solution notebook nbgrader's solution cells and one grade cell per exercise.
 
     Parameters
     ----------
     nb : nbformat.NotebookNode
         A solution notebook (changed in place).
-    seeds : dict, optional
-        Exercise name -> seed of its hidden cases, written into the grade cells (see the module
-        docstring); default: none written (the key is read when nbgrader autogrades).
+    key_file : path-like, optional
+        The key file the grade cells read when nbgrader autogrades (its absolute path is
+        written, not the key); default: the key ``kmeans-lessons grade`` uses.
     where : str
         Names the notebook in error messages.
 
@@ -128,7 +129,7 @@ def add_nbgrader_cells(nb, seeds=None, where="notebook"):
     """
     from .exercises import EXERCISES
 
-    seeds = seeds or {}
+    key_file = str(Path(key_file).resolve()) if key_file is not None else None
     graded = []
     index = 0
     while index < len(nb.cells):
@@ -148,7 +149,7 @@ def add_nbgrader_cells(nb, seeds=None, where="notebook"):
         for name in dict.fromkeys(names):
             graded.append(name)
             grade_id = GRADE_ID_PREFIX + name
-            source = grade_cell_source(name, seeds.get(name))
+            source = grade_cell_source(name, key_file)
             metadata = _nbgrader_metadata(grade_id, solution=False, grade=True, locked=True,
                                           points=EXERCISES[name].points)
             existing = [i for i, c in enumerate(nb.cells)
@@ -165,23 +166,22 @@ def add_nbgrader_cells(nb, seeds=None, where="notebook"):
     return graded
 
 
-def nbgrader_notebook_files(notebooks, key=None):
+def nbgrader_notebook_files(notebooks, key_file=None):
     """Apply :func:`add_nbgrader_cells` to notebook files in place (``kmeans-lessons nbgrader``).
 
     Parameters
     ----------
     notebooks : iterable of path-like
         Solution notebooks, or folders of them.
-    key : bytes, optional
-        Grading key: its seeds are written into the grade cells. Default: none.
+    key_file : path-like, optional
+        The key file the grade cells read when nbgrader autogrades (see
+        :func:`add_nbgrader_cells`); created if missing.
 
     Returns
     -------
     done : list of (pathlib.Path, list of exercise names)
     """
     from ._atomic import write_text_atomically
-    from .autograde.batch import exercise_seed
-    from .exercises import EXERCISES
 
     files = []
     for path in map(Path, notebooks):
@@ -191,11 +191,14 @@ def nbgrader_notebook_files(notebooks, key=None):
             files.append(path)
         else:
             raise FileNotFoundError(f"{path} does not exist; pass solution notebooks.")
-    seeds = {name: exercise_seed(key, name) for name in EXERCISES} if key is not None else None
+    if key_file is not None:
+        from .autograde.batch import load_key
+
+        load_key(key_file)  # created (mode 0600) if missing, as `kmeans-lessons grade` does
     done = []
     for path in files:
         nb = nbformat.read(path, as_version=4)
-        names = add_nbgrader_cells(nb, seeds, where=str(path))
+        names = add_nbgrader_cells(nb, key_file, where=str(path))
         text = nbformat.writes(nb)
         write_text_atomically(path, text if text.endswith("\n") else text + "\n")
         done.append((path, names))
@@ -206,8 +209,8 @@ def nbgrader_notebook_files(notebooks, key=None):
 # The grade cell's code (runs in the student's kernel under nbgrader)
 
 
-def _seed_when_autograding(name):
-    """The seed of ``name`` from the grading key, or None when not autograding.
+def _seed_when_autograding(name, key_file):
+    """The seed of ``name`` from the grading key, or None when nbgrader is not autograding.
 
     Under ``nbgrader autograde`` without any key, the kernel stops (see the module docstring).
     """
@@ -215,13 +218,17 @@ def _seed_when_autograding(name):
         return None
     from .autograde.batch import KEY_ENV, _default_key_file, exercise_seed, load_key
 
-    if os.environ.get(KEY_ENV) or _default_key_file().exists():
+    if key_file is not None and Path(key_file).is_file():
+        return exercise_seed(load_key(key_file), name)
+    if key_file is None and (os.environ.get(KEY_ENV) or _default_key_file().exists()):
         return exercise_seed(load_key(), name)
+    missing = (f"the key file {key_file} named in the grade cell does not exist"
+               if key_file is not None else "there is no grading key")
     sys.__stderr__.write(
-        f"kmeans-lessons: nbgrader is autograding, but there is no grading key for the hidden "
-        f"cases of {name}: set {KEY_ENV}, or create the key file with `kmeans-lessons grade`, "
-        f"or write the seeds into the source notebook with `kmeans-lessons nbgrader NOTEBOOK "
-        f"--key-file K`. Stopping the kernel so that no zero is recorded.\n")
+        f"kmeans-lessons: nbgrader is autograding, but {missing}, so the hidden cases of "
+        f"{name} cannot be made: set {KEY_ENV}, or create the key file (`kmeans-lessons "
+        f"grade` does), or name one with `kmeans-lessons nbgrader NOTEBOOK --key-file K`. "
+        f"Stopping the kernel so that no zero is recorded.\n")
     sys.__stderr__.flush()
     os._exit(NO_KEY_EXIT)
 
@@ -252,16 +259,19 @@ def _watched(fn, locations, hits):
     return call
 
 
-def hidden_points(fn, seed=None, *, exercise=None):
+def hidden_points(fn, key_file=None, *, seed=None, exercise=None):
     """The points ``fn`` earns on its exercise's hidden cases, as ``kmeans-lessons grade`` counts.
 
     Parameters
     ----------
     fn : callable
         The student's function (its name names the exercise).
+    key_file : path-like, optional
+        Where the grading key is when nbgrader autogrades (default: as ``kmeans-lessons
+        grade``: ``$KMEANS_LESSONS_GRADING_KEY`` or its key file).
     seed : int, optional
-        Seed of the hidden cases; default: from the grading key under ``nbgrader autograde``,
-        else the public seed of ``check`` (a preview).
+        Seed of the hidden cases, instead of the key's (for tests); without either, outside
+        ``nbgrader autograde``, the public seed of ``check`` (a preview).
     exercise : str, optional
         The exercise, if ``fn`` is named otherwise.
 
@@ -281,7 +291,7 @@ def hidden_points(fn, seed=None, *, exercise=None):
     name = exercise or getattr(fn, "__name__", None)
     entry = EXERCISES[name]
     if seed is None:
-        seed = _seed_when_autograding(name)
+        seed = _seed_when_autograding(name, key_file)
     preview = seed is None
     seed = CHECK_SEED if preview else int(seed)
 
