@@ -14,6 +14,8 @@ from kmeans_lessons.grading.exercises import EXERCISES
 
 LESSON_02 = [n for n, e in EXERCISES.items() if e.notebook == "02_distances"]
 LESSON_03 = [n for n, e in EXERCISES.items() if e.notebook == "03_old_faithful"]
+FULL_02 = sum(EXERCISES[n].points for n in LESSON_02)  # what lesson 02 is worth
+FULL_03 = sum(EXERCISES[n].points for n in LESSON_03)
 
 
 def touch(path, text="{}"):
@@ -116,12 +118,13 @@ def test_a_batch_mixing_lessons_leaves_other_lessons_blank_never_zero():
             SubmissionGrade("carol", "c.ipynb", "invalid", "the file is not a notebook")]
     table = list(csv.DictReader(io.StringIO(grades_csv(rows, LESSON_02 + LESSON_03))))
     alice, bob, carol = table
-    assert (alice["lesson"], alice["total"], alice["max_total"]) == ("02_distances", "12.5", "15")
+    assert (alice["lesson"], alice["total"], alice["max_total"]) == ("02_distances", "12.5",
+                                                                     str(FULL_02))
     assert [alice[n] for n in LESSON_03] == [""] * len(LESSON_03)
     assert (alice["pairwise_sq_dists"], alice["assign"]) == ("10", "2.5")
-    assert [bob[n] for n in LESSON_02] == ["", ""]
+    assert [bob[n] for n in LESSON_02] == [""] * len(LESSON_02)
     assert [bob[n] for n in LESSON_03] == ["0"] * len(LESSON_03)
-    assert bob["max_total"] == "45"
+    assert bob["max_total"] == str(FULL_03)
     # two lessons in the batch: an unreadable file belongs to neither
     assert (carol["lesson"], carol["max_total"], carol["total"]) == ("", "", "0")
     assert all(carol[n] == "" for n in LESSON_02 + LESSON_03)
@@ -129,11 +132,12 @@ def test_a_batch_mixing_lessons_leaves_other_lessons_blank_never_zero():
 
 
 def test_grades_csv_columns_are_what_an_lms_import_needs():
-    text = grades_csv([graded("alice", "02_distances", {"pairwise_sq_dists": 10, "assign": 5})],
-                      LESSON_02)
+    full = {name: EXERCISES[name].points for name in LESSON_02}
+    text = grades_csv([graded("alice", "02_distances", full)], LESSON_02)
     assert text.splitlines() == [
-        "student,lesson,pairwise_sq_dists,assign,total,max_total,status,message",
-        "alice,02_distances,10,5,15,15,graded,"]
+        ",".join(["student", "lesson", *LESSON_02, "total", "max_total", "status", "message"]),
+        ",".join(["alice", "02_distances", *map(str, full.values()), str(FULL_02),
+                  str(FULL_02), "graded", ""])]
 
 
 def test_wrong_lesson_says_so_instead_of_accusing():
@@ -187,10 +191,10 @@ def test_student_folders_name_the_rows_of_a_real_batch(tmp_path):
         alice, bob = csv.DictReader(handle)
     assert (alice["student"], alice["lesson"], alice["status"]) == ("alice", "02_distances",
                                                                    "graded")
-    assert (alice["pairwise_sq_dists"], alice["max_total"]) == ("10", "15")
+    assert (alice["pairwise_sq_dists"], alice["max_total"]) == ("10", str(FULL_02))
     assert float(alice["assign"]) < 5
     assert (bob["student"], bob["status"], bob["lesson"]) == ("bob", "invalid", "02_distances")
-    assert (bob["pairwise_sq_dists"], bob["assign"], bob["total"]) == ("0", "0", "0")
+    assert [bob[name] for name in LESSON_02] == ["0"] * len(LESSON_02) and bob["total"] == "0"
     assert "holds no notebook" in bob["message"] and "02_distances.py" in bob["message"]
     # the worker's reports carry the mistake keys all the way to the class report
     report = (tmp_path / "report.md").read_text()

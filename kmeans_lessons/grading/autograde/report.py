@@ -120,6 +120,8 @@ def summarise_class(grades):
             continue
         rows = [g.exercises[name] for g in grades
                 if g.lesson == exercise.notebook and name in g.exercises]
+        if not rows:
+            continue  # nobody was graded on it (e.g. every notebook of its lesson was invalid)
         points = float(exercise.points)
         values = [float(r.points) for r in rows]
         mistakes = Counter(key for r in rows for key in dict.fromkeys(r.mistakes))
