@@ -120,7 +120,7 @@ def test_a_submission_without_one_notebook_is_told_what_to_upload(autograder, tm
         student_notebook(root / "submission" / name, PAIRWISE)
     results = run_autograder(root / "source" / "autograder.json", root)
     assert says in results["output"] and results["score"] == 0
-    assert [t["max_score"] for t in results["tests"]] == [10, 5]
+    assert [t["max_score"] for t in results["tests"]] == [EXERCISES[n].points for n in LESSON_02]
     assert json.loads((root / "results" / "results.json").read_text()) == results
 
 

@@ -87,8 +87,8 @@ def test_cli_writes_in_place(tmp_path, capsys):
     key = tmp_path / "grading.key"
     key.write_text("cli key\n")
     assert main(["nbgrader", str(tmp_path), "--key-file", str(key)]) == 0
-    assert "2 grade cell(s) (pairwise_sq_dists, assign); they read the key in" in (
-        capsys.readouterr().out)
+    assert (f"{len(LESSON_02)} grade cell(s) ({', '.join(LESSON_02)}); they read the key in"
+            in capsys.readouterr().out)
     text = target.read_text()
     assert str(key) in text and "cli key" not in text  # the path, never the key
     assert main(["nbgrader", str(target), "--key-file", str(tmp_path / "new.key")]) == 0

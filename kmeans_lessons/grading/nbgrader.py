@@ -13,14 +13,15 @@ idempotently:
   inside ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` (nbgrader removes it from the
   student version and puts it back when it autogrades), is one call of :func:`hidden_points`.
 
-:func:`hidden_points` grades the student's function on the hidden cases with the one scoring
-rule of ``kmeans-lessons grade`` -- the exercise's points times the share of *hidden* cases
-passed (:func:`.autograde.worker.hidden_score`, :func:`.scoring.points`) -- and shows it as the
-cell's result, a number between 0 and the cell's points, which nbgrader takes as partial credit.
-With the same key, a submission therefore gets the same points from ``nbgrader autograde`` as
-from ``kmeans-lessons grade``. The reference-copy rule holds too: a function that refers to the
-package's reference of its exercise (read from the code the kernel ran) or calls it (a tripwire
-on the reference while the function runs) scores 0.
+:func:`hidden_points` grades the student's function on the visible and hidden cases of the
+grading key's seed with the one scoring rule of ``kmeans-lessons grade``
+(:func:`.scoring.case_points`: hidden cases earn, visible ones can only cost, a different
+algorithm earns 0), rescaled and rounded as the batch grader does, and shows it as the cell's
+result, a number between 0 and the cell's points, which nbgrader takes as partial credit. With
+the same key, a submission therefore gets the same points from ``nbgrader autograde`` as from
+``kmeans-lessons grade``. The reference-copy rule holds too, with the code ``check`` uses for it
+(:mod:`.delegation`): a function that names the package's reference of its exercise, or calls
+it while it runs, scores 0.
 
 Where the hidden cases come from
 --------------------------------
@@ -233,34 +234,31 @@ def _seed_when_autograding(name, key_file):
     os._exit(NO_KEY_EXIT)
 
 
-def _code_the_kernel_ran():
-    """The source of every cell this IPython kernel ran, as a notebook (None outside IPython)."""
-    from IPython import get_ipython
+def _globals_seeded_like_the_grader(fn):
+    """``fn``, with NumPy's and Python's global generators seeded by the public seed of
+    ``check`` just before its first call, as the grader's worker seeds them in the kernel (never
+    with the hidden seed), so a function that wrongly uses them draws what it draws there."""
+    import random
 
-    shell = get_ipython()
-    if shell is None:
-        return None
-    sources = [str(s) for s in shell.history_manager.input_hist_raw if str(s).strip()]
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    import numpy as np
 
+    from .check import CHECK_SEED
 
-def _watched(fn, locations, hits):
-    """``fn``, with the reference's tripwire armed during each call (hits are recorded)."""
-    from .autograde.kernel import _arm_tripwires
+    first = [True]
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        disarm = _arm_tripwires(locations, hits)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            disarm()
+        if first[0]:
+            first[0] = False
+            np.random.seed(CHECK_SEED % 2**32)
+            random.seed(CHECK_SEED)
+        return fn(*args, **kwargs)
 
     return call
 
 
-def hidden_points(fn, key_file=None, *, seed=None, exercise=None):
-    """The points ``fn`` earns on its exercise's hidden cases, as ``kmeans-lessons grade`` counts.
+def hidden_points(fn, key_file=None, *, seed=None, exercise=None, time_limit=20.0):
+    """The points ``fn`` earns on its exercise's cases, as ``kmeans-lessons grade`` counts them.
 
     Parameters
     ----------
@@ -274,6 +272,10 @@ def hidden_points(fn, key_file=None, *, seed=None, exercise=None):
         ``nbgrader autograde``, the public seed of ``check`` (a preview).
     exercise : str, optional
         The exercise, if ``fn`` is named otherwise.
+    time_limit : float
+        Seconds one call may run (as ``kmeans-lessons grade --timeout``); below nbgrader's own
+        30 s per cell, so that a function that never returns loses its cases here, with
+        feedback, rather than the whole cell.
 
     Returns
     -------
@@ -282,11 +284,11 @@ def hidden_points(fn, key_file=None, *, seed=None, exercise=None):
         cell's result reads as a number (nbgrader's partial credit). The feedback lines are
         printed above it. Nothing goes to stderr, which nbgrader would take for a failure.
     """
-    from .autograde.static import analyse
-    from .autograde.worker import _reference_locations, _reference_names, hidden_score
-    from .check import CHECK_SEED, grade_function
+    from . import delegation
+    from .check import CHECK_SEED, delegation_result, run_exercise
     from .exercises import EXERCISES
-    from .scoring import points
+    from .hints import wrong_algorithm_keys
+    from .scoring import case_points, points
 
     name = exercise or getattr(fn, "__name__", None)
     entry = EXERCISES[name]
@@ -295,23 +297,25 @@ def hidden_points(fn, key_file=None, *, seed=None, exercise=None):
     preview = seed is None
     seed = CHECK_SEED if preview else int(seed)
 
-    ran = _code_the_kernel_ran()
-    references = {n: _reference_names(e) for n, e in EXERCISES.items()}
-    delegates = analyse(ran, EXERCISES, references)[1].get(name, False) if ran else False
-    hits = []
+    # The rules of `kmeans-lessons grade`, run here the way `check` runs them in the notebook:
+    # a function that names or calls its exercise's reference earns 0 (delegation), and the
+    # score is the worker's (autograde/worker.py, grade_one): case_points, rescaled and
+    # rounded once, as the batch grader does.
+    references = delegation.reference_functions(entry)
     with contextlib.redirect_stderr(io.StringIO()):
-        result = grade_function(name, _watched(fn, _reference_locations(entry), hits) if
-                                callable(fn) else fn, seed=seed, hidden=True)
-    if delegates or hits:
-        earned, lines = 0.0, [f"{name} calls the package's reference implementation "
-                              f"(kmeans_lessons.{name}) instead of computing the answer itself: "
-                              f"0 points"]
-    else:
-        share = hidden_score(result) / result.max_score if result.max_score else 0.0
-        earned, lines = points(entry.points, share), list(result.feedback)
+        if not callable(fn):
+            raise TypeError(f"{name} is a {type(fn).__name__}, not a function")
+        if delegation.names_reference(fn, references):
+            result = delegation_result(entry)
+        else:
+            result = run_exercise(entry, _globals_seeded_like_the_grader(fn), seed=seed,
+                                  hidden=True, time_limit=time_limit, references=references)
+    score = case_points(result.max_score, result.cases,
+                        wrong_algorithm=wrong_algorithm_keys(entry), rounded=False)
+    earned = points(entry.points, score / result.max_score) if result.max_score else 0.0
     how = ("a preview with the cases of check(); nbgrader's autograde uses the hidden cases"
            if preview else "on the hidden cases")
     print(f"{name}: {earned:g} of {entry.points:g} points ({how})")
-    for line in lines:
+    for line in result.feedback:
         print(f"  {line}")
     return float(earned)
