@@ -96,7 +96,7 @@ def test_run_autograder_writes_gradescopes_results(autograder, tmp_path):
     tests = {test["name"].split(" ")[0]: test for test in results["tests"]}
     assert list(tests) == LESSON_02
     assert tests["pairwise_sq_dists"]["score"] == tests["pairwise_sq_dists"]["max_score"] == 10
-    assert tests["pairwise_sq_dists"]["output"] == "Passed every hidden case."
+    assert tests["pairwise_sq_dists"]["output"] == "Passed every case (visible and hidden)."
     assert tests["assign"]["max_score"] == 5 and tests["assign"]["score"] < 5
     assert "argmax" in tests["assign"]["output"]
     assert all(t["visibility"] == "visible" for t in results["tests"])

@@ -63,7 +63,7 @@ def test_markdown_report(klass):
     text = report_markdown(klass)
     assert "7 submissions (6 graded, 1 invalid); lessons: 02_distances." in text
     assert "## pairwise_sq_dists (02_distances, 10 points)" in text
-    assert "6 students graded; 3 passed every hidden case (50%); mean 6.5 of 10 points." in text
+    assert "6 students graded; 3 passed every case (50%); mean 6.5 of 10 points." in text
     assert "| 10 (full) | 3 |" in text
     assert text.index("| `swapped_xc` | 3 |") < text.index("| `not_squared` | 1 |")
     assert text.index("| `argmax` | 2 |") < text.index("| `ties` | 1 |")

@@ -199,7 +199,7 @@ def test_student_folders_name_the_rows_of_a_real_batch(tmp_path):
     # the worker's reports carry the mistake keys all the way to the class report
     report = (tmp_path / "report.md").read_text()
     assert "| `argmax` | 1 |" in report
-    assert "1 students graded; 1 passed every hidden case (100%)" in report
+    assert "1 student graded; 1 passed every case (100%)" in report
 
 
 def test_a_real_lesson_03_notebook_graded_as_lesson_02_is_told_so(tmp_path):

@@ -191,7 +191,7 @@ def _exercise_output(exercise):
     elif exercise.pending:
         lines.append("Not attempted yet: the function still raises NotImplementedError.")
     elif exercise.passed:
-        return "Passed every hidden case."
+        return "Passed every case (visible and hidden)."
     lines += exercise.feedback
     return "\n".join(lines)
 

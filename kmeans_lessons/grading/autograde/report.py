@@ -4,7 +4,7 @@
 writes, for every exercise of the lessons graded:
 
 * the distribution of its points over the students (a small bar chart and a table),
-* the share of students who passed every hidden case,
+* the share of students who passed every case,
 * the named mistakes (``Exercise.mistakes`` and the common ones of :mod:`..hints`) with how many
   students made each, most frequent first, with the hint the students were shown,
 * how many did not attempt it, called the reference, or lost it for another reason.
@@ -41,7 +41,7 @@ BIN_EDGES = (0.25, 0.5, 0.75)
 class ExerciseSummary:
     """What the class did on one exercise.
 
-    students : submissions graded on it; passed : those that passed every hidden case;
+    students : submissions graded on it; passed : those that passed every case;
     distribution : [(label, count)] bars from 0 points to full points; mistakes :
     [(key, students, hint)] most frequent first; reasons : [(reason, students)] for points
     lost without a named mistake (not attempted, calls the reference, ...); mean : mean points.
@@ -180,7 +180,8 @@ def bar_chart_svg(summary):
 def _headline(summary):
     if not summary.students:
         return "No submission was graded on this exercise."
-    return (f"{summary.students} students graded; {summary.passed} passed every hidden case "
+    students = f"{summary.students} student" + ("s" if summary.students != 1 else "")
+    return (f"{students} graded; {summary.passed} passed every case "
             f"({summary.pass_share:.0%}); mean {summary.mean:.1f} of {_fmt(summary.points)} "
             f"points.")
 
