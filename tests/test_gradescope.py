@@ -145,3 +145,28 @@ def test_the_submission_is_named_by_its_gradescope_student(tmp_path):
     (tmp_path / "submission_metadata.json").write_text(json.dumps(
         {"users": [{"email": "ann@uni.edu"}]}))
     assert _student(tmp_path, notebook) == "gradescope-ann@uni.edu"
+
+
+def test_without_a_sandbox_in_the_container_it_grades_without_one(autograder, tmp_path,
+                                                                 monkeypatch, capsys):
+    from kmeans_lessons.grading.autograde import NO_SANDBOX_NOTE, SandboxUnavailable, gradescope
+    from kmeans_lessons.grading.autograde.results import ExerciseGrade, SubmissionGrade
+
+    asked = []
+
+    def grade_submissions(paths, *, sandbox, **options):
+        asked.append(sandbox)
+        if sandbox:
+            raise SandboxUnavailable("bwrap: No permissions to create new namespace")
+        return [SubmissionGrade("s", "s.ipynb", "graded", NO_SANDBOX_NOTE, "02_distances", {
+            name: ExerciseGrade(name, EXERCISES[name].points, EXERCISES[name].points,
+                                passed=True) for name in LESSON_02})]
+
+    monkeypatch.setattr(gradescope, "grade_submissions", grade_submissions)
+    root = gradescope_tree(tmp_path / "autograder", autograder)
+    student_notebook(root / "submission" / "02_distances.ipynb", PAIRWISE)
+    results = run_autograder(root / "source" / "autograder.json", root)
+    assert asked == [True, False]
+    assert results["score"] == sum(EXERCISES[n].points for n in LESSON_02)
+    assert "sandbox" not in results["output"]  # the student is not told about our machinery
+    assert "no sandbox in this container" in capsys.readouterr().out  # the instructor is

@@ -10,6 +10,7 @@ import copy
 import csv
 import functools
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -258,7 +259,8 @@ def test_nbgrader_points_equal_kmeans_lessons_grade_points(round_trip):
 def test_feedback_shows_the_hidden_case_lines(round_trip):
     page = (round_trip["course"] / "feedback" / "bob" / ASSIGNMENT / "02_distances.html")
     text = page.read_text()
-    assert "assign:" in text and "points (on the hidden cases)" in text
+    assert "assign:" in text
+    assert re.search(r"points \(on bob(&#39;|&#x27;|')s hidden cases\)", text)  # salted by student
     assert KEY.decode() not in text  # the feedback shows the grade cells, never the key
 
 
@@ -284,3 +286,13 @@ def test_a_function_that_names_the_reference_scores_zero_like_kmeans_lessons_gra
         assert run("hidden_points(assign, seed=1)").result == 5.0
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_the_student_is_read_from_the_folder_nbgrader_runs_the_notebook_in(tmp_path):
+    from kmeans_lessons.grading.nbgrader import nbgrader_student
+
+    for stage in ("submitted", "autograded"):
+        folder = tmp_path / "course" / stage / "alice" / "ps02"
+        folder.mkdir(parents=True)
+        assert nbgrader_student(folder) == "alice"
+    assert nbgrader_student(tmp_path) == ""

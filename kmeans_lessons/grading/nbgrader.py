@@ -31,7 +31,9 @@ nbgrader autogrades (it sets ``NBGRADER_EXECUTION=autograde``), the grade cell r
 key -- from the key file named in the cell (``kmeans-lessons nbgrader NOTEBOOK --key-file K``
 writes K's path, not its content), else ``$KMEANS_LESSONS_GRADING_KEY``, else the key file that
 ``kmeans-lessons grade`` creates (``~/.config/kmeans-lessons/grading.key``) -- and derives each
-exercise's seed exactly as ``kmeans-lessons grade`` does (:func:`.autograde.batch.exercise_seed`).
+exercise's seed exactly as ``kmeans-lessons grade`` does (:func:`.autograde.batch.exercise_seed`,
+salted with the student: nbgrader runs each notebook in ``submitted/<student>/<assignment>/``,
+and ``kmeans-lessons grade submitted/`` names each row by that student).
 If there is no key at all, the kernel stops with a message, so that nbgrader reports an error
 instead of recording a zero for every student. Run anywhere else (the instructor's own run of
 the solution notebook, ``nbgrader validate``), the cell shows a preview with the public cases of
@@ -61,7 +63,7 @@ import nbformat
 from .release import solution_regions
 
 __all__ = ["add_nbgrader_cells", "nbgrader_notebook_files", "hidden_points", "grade_cell_source",
-           "GRADE_ID_PREFIX", "SOLUTION_ID_PREFIX"]
+           "nbgrader_student", "GRADE_ID_PREFIX", "SOLUTION_ID_PREFIX"]
 
 #: grade_id of the grade cell of exercise NAME: ``points_NAME``; of its solution cell:
 #: ``solution_NAME``.
@@ -210,6 +212,16 @@ def nbgrader_notebook_files(notebooks, key_file=None):
 # The grade cell's code (runs in the student's kernel under nbgrader)
 
 
+def nbgrader_student(folder=None):
+    """The student whose notebook nbgrader is running: it runs it in
+    ``submitted/<student>/<assignment>/`` (or ``autograded/...``), the kernel's working folder.
+    The empty string elsewhere (the seeds are then the unsalted ones)."""
+    parts = Path(folder or os.getcwd()).resolve().parts
+    if len(parts) >= 3 and parts[-3] in ("submitted", "autograded"):
+        return parts[-2]
+    return ""
+
+
 def _seed_when_autograding(name, key_file):
     """The seed of ``name`` from the grading key, or None when nbgrader is not autograding.
 
@@ -219,10 +231,11 @@ def _seed_when_autograding(name, key_file):
         return None
     from .autograde.batch import KEY_ENV, _default_key_file, exercise_seed, load_key
 
+    student = nbgrader_student()
     if key_file is not None and Path(key_file).is_file():
-        return exercise_seed(load_key(key_file), name)
+        return exercise_seed(load_key(key_file), name, student)
     if key_file is None and (os.environ.get(KEY_ENV) or _default_key_file().exists()):
-        return exercise_seed(load_key(), name)
+        return exercise_seed(load_key(), name, student)
     missing = (f"the key file {key_file} named in the grade cell does not exist"
                if key_file is not None else "there is no grading key")
     sys.__stderr__.write(
@@ -313,8 +326,9 @@ def hidden_points(fn, key_file=None, *, seed=None, exercise=None, time_limit=20.
     score = case_points(result.max_score, result.cases,
                         wrong_algorithm=wrong_algorithm_keys(entry), rounded=False)
     earned = points(entry.points, score / result.max_score) if result.max_score else 0.0
+    student = nbgrader_student()
     how = ("a preview with the cases of check(); nbgrader's autograde uses the hidden cases"
-           if preview else "on the hidden cases")
+           if preview else f"on {student}'s hidden cases" if student else "on the hidden cases")
     print(f"{name}: {earned:g} of {entry.points:g} points ({how})")
     for line in result.feedback:
         print(f"  {line}")

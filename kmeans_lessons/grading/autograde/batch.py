@@ -115,8 +115,8 @@ def exercise_seed(key, exercise, submission=""):
     exercise's name and the submission's name under ``key``, 63 bits.
 
     The same key gives the same cases (so re-grading gives the same file); without the key the
-    cases cannot be predicted; and each submission (named by its file stem) gets cases of its
-    own, so a set of answers that leaked from one run does not fit another student's.
+    cases cannot be predicted; and each submission (named by its student, see
+    :mod:`.submissions`) gets cases of its own, so a set of answers that leaked from one run does not fit another student's.
     """
     message = b"kmeans-lessons hidden cases\0" + exercise.encode()
     if submission:
