@@ -159,6 +159,6 @@ def test_only_the_seeds_travel_never_the_key(cluster, class_folder, tmp_path, mo
     assert len(sent) == 1 and key not in sent[0] and key.hex().encode() not in sent[0]
     path, seeds, settings = pickle.loads(sent[0])
     assert path == str((class_folder / "right.ipynb").resolve())
-    assert seeds == submission_seeds(key, EXERCISES, path)
+    assert seeds == submission_seeds(key, EXERCISES, "right")  # salted with the row's student
     assert set(settings) == {"lesson", "sandbox", "cell_timeout", "max_time", "memory_mb",
                              "file_mb", "font_caches"}

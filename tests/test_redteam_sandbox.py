@@ -486,7 +486,7 @@ def run_cli(submissions, out, feedback, key_file, timeout=300, extra=()):
 
 def read_rows(path):
     with open(path, newline="", encoding="utf-8") as handle:
-        return {row["submission"]: row for row in csv.DictReader(handle)}
+        return {row["student"]: row for row in csv.DictReader(handle)}
 
 
 def ours(marker=MARKER):
