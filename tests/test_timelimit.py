@@ -1,6 +1,8 @@
 """The time limit that stops a student's call which would never return (every test bounded)."""
 
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -146,3 +148,31 @@ def test_outside_the_main_thread_a_finished_block_is_not_hit_later():
     thread.start()
     thread.join(10)
     assert outcome == {"ok": True}
+
+
+def test_after_a_watchdog_fired_tracing_still_works_in_the_main_thread():
+    # On Python 3.11 cancelling a scheduled exception leaves the interpreter's "async exception
+    # pending" signal set for good, and a traced call (the work counter) then never returns.
+    # Run in a child process with a timeout, so the failure is a failed test, not a hang.
+    code = """
+import threading
+from kmeans_lessons.grading.timelimit import CallTimedOut, time_limit
+from kmeans_lessons.grading.workcount import count_work
+
+def worker():
+    try:
+        with time_limit(0.2):
+            while True:
+                pass
+    except CallTimedOut:
+        pass
+
+thread = threading.Thread(target=worker)
+thread.start()
+thread.join()
+print(count_work(lambda x: x + 1, (1,))[0])
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2"
