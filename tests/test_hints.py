@@ -67,16 +67,6 @@ def outer_product_order(A):
     return s.T @ s
 
 
-def outer_wrong_axis(A):
-    s = np.asarray(A).sum(axis=0, keepdims=True)
-    return s.T @ s
-
-
-def outer_mean(A):
-    s = np.asarray(A).mean(axis=1, keepdims=True)
-    return s @ s.T
-
-
 def outer_double_loop(A):
     A = np.asarray(A, dtype=float)
     n = A.shape[0]
@@ -955,6 +945,8 @@ from test_wrong_versions import (  # noqa: E402
     kmeans_one_update_short,
     majority_labels_positions,
     pairwise_sq_dists_delegates,
+    row_sums_outer_column_sums,
+    row_sums_outer_means,
 )
 
 MUTANTS = {
@@ -967,8 +959,8 @@ MUTANTS = {
     ("difference_table", "mutates_input"): [table_changes_a],
     ("row_sums_outer", "forgot_keepdims"): [outer_forgot_keepdims],
     ("row_sums_outer", "product_order"): [outer_product_order],
-    ("row_sums_outer", "wrong_axis"): [outer_wrong_axis],
-    ("row_sums_outer", "mean_instead_of_sum"): [outer_mean],
+    ("row_sums_outer", "wrong_axis"): [row_sums_outer_column_sums],
+    ("row_sums_outer", "mean_instead_of_sum"): [row_sums_outer_means],
     ("row_sums_outer", "python_loop"): [outer_double_loop],
     ("pick_per_row", "full_table"): [pick_table],
     ("pick_per_row", "index_shape"): [pick_index_not_column, pick_not_flattened],
